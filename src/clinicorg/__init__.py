@@ -1,0 +1,5 @@
+"""clinicorg: organization and staff management for healthcare practices."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

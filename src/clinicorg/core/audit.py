@@ -1,0 +1,90 @@
+"""Recording audit events: called by every action inside its transaction."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import models
+
+from . import context
+from .models import AuditEvent
+
+
+def _plain(value):
+    """A JSON-safe rendering of a field value for the change log."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict:
+    """Field values of an instance, foreign keys by their display, for a later `diff`."""
+    return {name: _plain(getattr(instance, name)) for name in fields}
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose values differ."""
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in after.keys() | before.keys()
+        if before.get(k) != after.get(k)
+    }
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    label = getattr(actor, "audit_label", None)
+    return label() if callable(label) else str(actor)
+
+
+def record(
+    action: str,
+    *,
+    actor,
+    organization_id: int | None = None,
+    target=None,
+    target_type: str = "",
+    target_id="",
+    target_label: str = "",
+    changes: dict | None = None,
+    location_id: int | None = None,
+) -> AuditEvent:
+    """Write one audit event. Call inside the action's `transaction.atomic` block.
+
+    The organization defaults to the actor's; system actions (actor None) must name it.
+    """
+    from clinicorg.access.models import ApiToken
+
+    ctx = context.current()
+    if target is not None:
+        target_type = target_type or target._meta.model_name
+        target_id = target_id or target.pk
+        target_label = target_label or str(target)
+        if location_id is None:
+            location_id = getattr(target, "audit_location_id", None)
+    token = actor if isinstance(actor, ApiToken) else None
+    is_person = actor is not None and token is None and not getattr(actor, "is_system", False)
+    member = actor if is_person else None
+    if organization_id is None:
+        organization_id = actor.organization_id
+    return AuditEvent.objects.create(
+        organization_id=organization_id,
+        actor=member,
+        actor_token=token,
+        actor_label=actor_label(actor)[:300],
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id or ""),
+        target_label=(target_label or "")[:300],
+        location_id=location_id,
+        changes=changes or {},
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+    )

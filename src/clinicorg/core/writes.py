@@ -1,0 +1,74 @@
+"""Helpers the actions share: validation with field-named errors, race-safe unique saves."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from . import audit
+
+
+def check_unique_ci(queryset, field: str, value: str, message: str, *, exclude_pk=None) -> None:
+    """Refuse a value already used (case-insensitively) in `queryset`, naming the field."""
+    if not value:
+        return
+    clash = queryset.filter(**{f"{field}__iexact": value})
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({field: message})
+
+
+def validate(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+    """Field validation (types, validators, choices); constraints are checked by the action."""
+    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
+def save_unique(instance: models.Model, constraint_errors: dict[str, tuple[str, str]], **kw):
+    """Save, turning a unique-constraint race into the same field error a check would give.
+
+    `constraint_errors` maps a constraint name to (field, message).
+    """
+    try:
+        with transaction.atomic():
+            instance.save(**kw)
+    except IntegrityError as exc:
+        text = str(exc)
+        for name, (field, message) in constraint_errors.items():
+            if name in text:
+                raise ValidationError({field: message}) from exc
+        # SQLite names the columns, not the constraint.
+        if len(constraint_errors) == 1 and "UNIQUE" in text.upper():
+            field, message = next(iter(constraint_errors.values()))
+            raise ValidationError({field: message}) from exc
+        raise
+
+
+def assign(instance: models.Model, data: dict, fields) -> None:
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
+
+
+def record_update(action: str, instance, before: dict, fields, *, actor, **kw) -> dict:
+    """Write the audit event of an update if anything changed; return the changes."""
+    changes = audit.diff(before, audit.snapshot(instance, list(fields)))
+    if changes:
+        audit.record(action, actor=actor, target=instance, changes=changes, **kw)
+    return changes
+
+
+def _is_default(instance, name: str, value) -> bool:
+    """An untouched default (capacity 1, a 15-minute step...); a status is always recorded."""
+    if name == "status":
+        return False
+    field = instance._meta.get_field(name)
+    return field.has_default() and not callable(field.default) and value == field.default
+
+
+def record_create(action: str, instance, fields, *, actor, **kw):
+    """Audit a creation with the values given; empty and untouched default values are left out."""
+    changes = {
+        k: [None, v]
+        for k, v in audit.snapshot(instance, list(fields)).items()
+        if v not in (None, "", [], False) and not _is_default(instance, k, v)
+    }
+    return audit.record(action, actor=actor, target=instance, changes=changes, **kw)
