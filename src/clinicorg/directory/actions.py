@@ -1,0 +1,431 @@
+"""Every write to locations, departments, positions, employee categories and org settings."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.core import audit
+from clinicorg.core.errors import Conflict
+from clinicorg.core.models import Organization, OrganizationNPI
+from clinicorg.core.writes import (
+    assign,
+    check_unique_ci,
+    record_create,
+    record_update,
+    save_unique,
+    validate,
+)
+
+from .models import (
+    ActiveStatus,
+    CategoryStatus,
+    Department,
+    EmployeeCategory,
+    Location,
+    PayerEnrollment,
+    Position,
+)
+
+LOCATION_FIELDS = (
+    "name",
+    "code",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "timezone",
+    "npi",
+    "place_of_service",
+    "credentialing_enabled",
+)
+LOCATION_AUDIT_FIELDS = (*LOCATION_FIELDS, "status")
+_LOCATION_CONSTRAINTS = {
+    "location_name_unique_ci": ("name", "A location with this name already exists."),
+    "location_code_unique_ci": ("code", "A location with this code already exists."),
+}
+
+
+def _strip(data: dict, fields) -> dict:
+    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items() if k in fields}
+
+
+def _check_location(location: Location) -> None:
+    validate(location, exclude=["organization"])
+    others = Location.objects.filter(organization_id=location.organization_id)
+    check_unique_ci(
+        others,
+        "name",
+        location.name,
+        _LOCATION_CONSTRAINTS["location_name_unique_ci"][1],
+        exclude_pk=location.pk,
+    )
+    check_unique_ci(
+        others,
+        "code",
+        location.code,
+        _LOCATION_CONSTRAINTS["location_code_unique_ci"][1],
+        exclude_pk=location.pk,
+    )
+
+
+def create_location(data: dict, *, actor) -> Location:
+    policy.require(actor, P.MANAGE_LOCATIONS)
+    location = Location(organization_id=actor.organization_id)
+    assign(location, _strip(data, LOCATION_FIELDS), LOCATION_FIELDS)
+    _check_location(location)
+    with transaction.atomic():
+        save_unique(location, _LOCATION_CONSTRAINTS)
+        record_create("create_location", location, LOCATION_AUDIT_FIELDS, actor=actor)
+    return location
+
+
+def update_location(location: Location, data: dict, *, actor) -> dict:
+    """Change a location's fields; returns {field: [old, new]}."""
+    policy.require(actor, P.MANAGE_LOCATIONS, location)
+    with transaction.atomic():
+        location = Location.objects.select_for_update().get(pk=location.pk)
+        before = audit.snapshot(location, LOCATION_AUDIT_FIELDS)
+        assign(location, _strip(data, LOCATION_FIELDS), LOCATION_FIELDS)
+        _check_location(location)
+        location.updated_at = timezone.now()
+        save_unique(location, _LOCATION_CONSTRAINTS)
+        return record_update(
+            "update_location", location, before, LOCATION_AUDIT_FIELDS, actor=actor
+        )
+
+
+def set_location_status(location: Location, status: str, *, actor) -> Location:
+    """Deactivate or reactivate a location. Inactive locations leave pickers, keep history."""
+    policy.require(actor, P.MANAGE_LOCATIONS, location)
+    if status not in ActiveStatus.values:
+        raise ValidationError(
+            {"status": f"Status must be one of {', '.join(ActiveStatus.values)}."}
+        )
+    with transaction.atomic():
+        location = Location.objects.select_for_update().get(pk=location.pk)
+        if location.status == status:
+            return location
+        old = location.status
+        location.status = status
+        location.updated_at = timezone.now()
+        location.save(update_fields=["status", "updated_at"])
+        audit.record(
+            "deactivate_location" if status == ActiveStatus.INACTIVE else "reactivate_location",
+            actor=actor,
+            target=location,
+            changes={"status": [old, status]},
+        )
+    return location
+
+
+def location_references(location: Location) -> dict[str, int]:
+    """What refers to a location, by kind, for the refusal message of a delete."""
+    from clinicorg.staff.models import StaffMember, Supervisor
+
+    counts = {
+        "primary location of staff members": StaffMember.objects.filter(
+            primary_location=location
+        ).count(),
+        "additional location of staff members": location.granted_staff.count(),
+        "managers": location.managers.count(),
+        "payer enrollments": location.payer_enrollments.count(),
+        "API tokens": location.api_tokens.count(),
+        "supervisor assignments": Supervisor.objects.filter(locations=location).count(),
+    }
+    return {k: v for k, v in counts.items() if v}
+
+
+def delete_location(location: Location, *, actor) -> None:
+    policy.require(actor, P.MANAGE_LOCATIONS, location)
+    with transaction.atomic():
+        location = Location.objects.select_for_update().get(pk=location.pk)
+        refs = location_references(location)
+        if refs:
+            listing = "; ".join(f"{n} {kind}" for kind, n in refs.items())
+            raise Conflict(
+                f"{location.name} cannot be deleted because it is in use ({listing}). "
+                "Deactivate it instead: it leaves the pickers and keeps its history.",
+                code="location_in_use",
+                details=refs,
+            )
+        audit.record(
+            "delete_location",
+            actor=actor,
+            target=location,
+            changes={
+                k: [v, None] for k, v in audit.snapshot(location, LOCATION_AUDIT_FIELDS).items()
+            },
+        )
+        location.delete()
+
+
+ENROLLMENT_FIELDS = ("payer_name", "payer_id", "status", "effective_date")
+_ENROLLMENT_CONSTRAINTS = {
+    "enrollment_unique": ("payer_id", "This location already has an enrollment with this payer id.")
+}
+
+
+def _check_enrollment(enrollment: PayerEnrollment) -> None:
+    validate(enrollment, exclude=["location"])
+    check_unique_ci(
+        PayerEnrollment.objects.filter(location_id=enrollment.location_id),
+        "payer_id",
+        enrollment.payer_id,
+        _ENROLLMENT_CONSTRAINTS["enrollment_unique"][1],
+        exclude_pk=enrollment.pk,
+    )
+
+
+def add_payer_enrollment(location: Location, data: dict, *, actor) -> PayerEnrollment:
+    policy.require(actor, P.MANAGE_LOCATIONS, location)
+    enrollment = PayerEnrollment(location=location)
+    assign(enrollment, _strip(data, ENROLLMENT_FIELDS), ENROLLMENT_FIELDS)
+    _check_enrollment(enrollment)
+    with transaction.atomic():
+        save_unique(enrollment, _ENROLLMENT_CONSTRAINTS)
+        record_create("add_payer_enrollment", enrollment, ENROLLMENT_FIELDS, actor=actor)
+    return enrollment
+
+
+def update_payer_enrollment(enrollment: PayerEnrollment, data: dict, *, actor) -> dict:
+    policy.require(actor, P.MANAGE_LOCATIONS, enrollment.location)
+    with transaction.atomic():
+        enrollment = PayerEnrollment.objects.select_for_update().get(pk=enrollment.pk)
+        before = audit.snapshot(enrollment, ENROLLMENT_FIELDS)
+        assign(enrollment, _strip(data, ENROLLMENT_FIELDS), ENROLLMENT_FIELDS)
+        _check_enrollment(enrollment)
+        save_unique(enrollment, _ENROLLMENT_CONSTRAINTS)
+        return record_update(
+            "update_payer_enrollment", enrollment, before, ENROLLMENT_FIELDS, actor=actor
+        )
+
+
+def remove_payer_enrollment(enrollment: PayerEnrollment, *, actor) -> None:
+    policy.require(actor, P.MANAGE_LOCATIONS, enrollment.location)
+    with transaction.atomic():
+        audit.record(
+            "remove_payer_enrollment",
+            actor=actor,
+            target=enrollment,
+            changes={
+                k: [v, None] for k, v in audit.snapshot(enrollment, ENROLLMENT_FIELDS).items()
+            },
+        )
+        enrollment.delete()
+
+
+def set_location_managers(location: Location, staff_ids, *, actor) -> dict:
+    """Replace the managers of a location; they must be current staff of the organization."""
+    from clinicorg.staff.models import StaffMember, Status
+
+    policy.require(actor, P.MANAGE_LOCATIONS, location)
+    wanted = set(staff_ids)
+    found = {
+        m.id: m
+        for m in StaffMember.objects.filter(
+            organization_id=location.organization_id, id__in=wanted
+        ).exclude(status=Status.DEACTIVATED)
+    }
+    missing = wanted - found.keys()
+    if missing:
+        raise ValidationError(
+            {"managers": f"No current staff member with id {', '.join(map(str, sorted(missing)))}."}
+        )
+    with transaction.atomic():
+        before = sorted(str(m) for m in location.managers.all())
+        location.managers.set(found.values())
+        after = sorted(str(m) for m in found.values())
+        changes = {"managers": [before, after]} if before != after else {}
+        if changes:
+            audit.record("set_location_managers", actor=actor, target=location, changes=changes)
+    return changes
+
+
+# Departments and positions: the same life (create, rename, activate/deactivate).
+
+_NAMED = {
+    Department: ("department", "department_name_unique_ci"),
+    Position: ("position", "position_name_unique_ci"),
+}
+
+
+def _named_message(model) -> str:
+    return f"A {_NAMED[model][0]} with this name already exists."
+
+
+def _create_named(model, name: str, *, actor):
+    policy.require(actor, P.MANAGE_SETTINGS)
+    obj = model(organization_id=actor.organization_id, name=(name or "").strip())
+    validate(obj, exclude=["organization"])
+    check_unique_ci(
+        model.objects.filter(organization_id=actor.organization_id),
+        "name",
+        obj.name,
+        _named_message(model),
+    )
+    with transaction.atomic():
+        save_unique(obj, {_NAMED[model][1]: ("name", _named_message(model))})
+        record_create(f"create_{_NAMED[model][0]}", obj, ("name", "is_active"), actor=actor)
+    return obj
+
+
+def _update_named(obj, data: dict, *, actor) -> dict:
+    policy.require(actor, P.MANAGE_SETTINGS)
+    model = type(obj)
+    with transaction.atomic():
+        obj = model.objects.select_for_update().get(pk=obj.pk)
+        before = audit.snapshot(obj, ["name", "is_active"])
+        assign(obj, _strip(data, ("name", "is_active")), ("name", "is_active"))
+        validate(obj, exclude=["organization"])
+        check_unique_ci(
+            model.objects.filter(organization_id=obj.organization_id),
+            "name",
+            obj.name,
+            _named_message(model),
+            exclude_pk=obj.pk,
+        )
+        save_unique(obj, {_NAMED[model][1]: ("name", _named_message(model))})
+        return record_update(
+            f"update_{_NAMED[model][0]}", obj, before, ["name", "is_active"], actor=actor
+        )
+
+
+def create_department(name: str, *, actor) -> Department:
+    return _create_named(Department, name, actor=actor)
+
+
+def update_department(department: Department, data: dict, *, actor) -> dict:
+    """Rename ({"name": ...}) or activate/deactivate ({"is_active": bool})."""
+    return _update_named(department, data, actor=actor)
+
+
+def create_position(name: str, *, actor) -> Position:
+    return _create_named(Position, name, actor=actor)
+
+
+def update_position(position: Position, data: dict, *, actor) -> dict:
+    return _update_named(position, data, actor=actor)
+
+
+_CATEGORY_CONSTRAINTS = {
+    "category_name_unique_ci": ("name", "An employee category with this name already exists.")
+}
+
+
+def create_employee_category(name: str, *, actor, status=CategoryStatus.ACTIVE) -> EmployeeCategory:
+    policy.require(actor, P.MANAGE_SETTINGS)
+    category = EmployeeCategory(
+        organization_id=actor.organization_id, name=(name or "").strip(), status=status
+    )
+    validate(category, exclude=["organization"])
+    check_unique_ci(
+        EmployeeCategory.objects.filter(organization_id=actor.organization_id),
+        "name",
+        category.name,
+        _CATEGORY_CONSTRAINTS["category_name_unique_ci"][1],
+    )
+    with transaction.atomic():
+        save_unique(category, _CATEGORY_CONSTRAINTS)
+        record_create("create_employee_category", category, ("name", "status"), actor=actor)
+    return category
+
+
+def update_employee_category(category: EmployeeCategory, data: dict, *, actor) -> dict:
+    """Rename ({"name": ...}) or set the status ({"status": "active"|"deprecated"}).
+
+    Deprecating keeps existing assignments; only Active categories can be newly assigned.
+    """
+    policy.require(actor, P.MANAGE_SETTINGS)
+    with transaction.atomic():
+        category = EmployeeCategory.objects.select_for_update().get(pk=category.pk)
+        before = audit.snapshot(category, ["name", "status"])
+        assign(category, _strip(data, ("name", "status")), ("name", "status"))
+        validate(category, exclude=["organization"])
+        check_unique_ci(
+            EmployeeCategory.objects.filter(organization_id=category.organization_id),
+            "name",
+            category.name,
+            _CATEGORY_CONSTRAINTS["category_name_unique_ci"][1],
+            exclude_pk=category.pk,
+        )
+        save_unique(category, _CATEGORY_CONSTRAINTS)
+        return record_update(
+            "update_employee_category", category, before, ["name", "status"], actor=actor
+        )
+
+
+def delete_employee_category(category: EmployeeCategory, *, actor) -> None:
+    policy.require(actor, P.MANAGE_SETTINGS)
+    with transaction.atomic():
+        category = EmployeeCategory.objects.select_for_update().get(pk=category.pk)
+        in_use = category.members.count()
+        if in_use:
+            raise Conflict(
+                f"“{category.name}” is assigned to {in_use} staff member"
+                f"{'s' if in_use != 1 else ''} and cannot be deleted. Deprecate it instead: "
+                "existing assignments stay and it is no longer offered.",
+                code="category_in_use",
+                details={"assigned": in_use},
+            )
+        audit.record(
+            "delete_employee_category",
+            actor=actor,
+            target=category,
+            changes={"name": [category.name, None], "status": [category.status, None]},
+        )
+        category.delete()
+
+
+# Organization settings.
+
+ORGANIZATION_FIELDS = ("name", "timezone", "tax_id")
+
+
+def update_organization(organization: Organization, data: dict, *, actor) -> dict:
+    policy.require(actor, P.MANAGE_SETTINGS)
+    if organization.pk != actor.organization_id:
+        raise Organization.DoesNotExist
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = audit.snapshot(organization, ORGANIZATION_FIELDS)
+        assign(organization, _strip(data, ORGANIZATION_FIELDS), ORGANIZATION_FIELDS)
+        validate(organization, exclude=["slug"])
+        organization.save()
+        return record_update(
+            "update_organization", organization, before, ORGANIZATION_FIELDS, actor=actor
+        )
+
+
+_ORG_NPI_CONSTRAINTS = {"org_npi_unique": ("npi", "The organization already lists this NPI.")}
+
+
+def add_organization_npi(label: str, npi: str, *, actor) -> OrganizationNPI:
+    policy.require(actor, P.MANAGE_SETTINGS)
+    entry = OrganizationNPI(
+        organization_id=actor.organization_id, label=(label or "").strip(), npi=(npi or "").strip()
+    )
+    validate(entry, exclude=["organization"])
+    if OrganizationNPI.objects.filter(
+        organization_id=actor.organization_id, npi=entry.npi
+    ).exists():
+        raise ValidationError({"npi": _ORG_NPI_CONSTRAINTS["org_npi_unique"][1]})
+    with transaction.atomic():
+        save_unique(entry, _ORG_NPI_CONSTRAINTS)
+        record_create("add_organization_npi", entry, ("label", "npi"), actor=actor)
+    return entry
+
+
+def remove_organization_npi(entry: OrganizationNPI, *, actor) -> None:
+    policy.require(actor, P.MANAGE_SETTINGS)
+    with transaction.atomic():
+        audit.record(
+            "remove_organization_npi",
+            actor=actor,
+            target=entry,
+            changes={"label": [entry.label, None], "npi": [entry.npi, None]},
+        )
+        entry.delete()

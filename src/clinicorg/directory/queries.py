@@ -1,0 +1,93 @@
+"""Scoped reads and the filters shared by list pages, exports and the API."""
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+
+from .models import Department, EmployeeCategory, Location, Position
+
+LOCATION_SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "code": "code",
+    "-code": "-code",
+    "city": "city",
+    "-city": "-city",
+    "status": "status",
+    "-status": "-status",
+}
+
+
+def filter_locations(queryset, *, q: str = "", status: str = "", sort: str = ""):
+    q = (q or "").strip()
+    if q:
+        queryset = queryset.filter(
+            Q(name__icontains=q)
+            | Q(code__icontains=q)
+            | Q(city__icontains=q)
+            | Q(npi__startswith=q)
+        )
+    if status in ("active", "inactive"):
+        queryset = queryset.filter(status=status)
+    return queryset.order_by(LOCATION_SORTS.get(sort, "name"), "id")
+
+
+def locations_for(actor, **filters):
+    """Locations the actor may see, filtered, with their staff counts."""
+    qs = Location.objects.visible_to(actor).annotate(
+        staff_count=Count("primary_staff", distinct=True)
+    )
+    return filter_locations(qs, **filters)
+
+
+def get_location(actor, pk) -> Location:
+    """A location the actor may see, or 404 (another organization's is never a 403)."""
+    return get_object_or_404(Location.objects.visible_to(actor), pk=pk)
+
+
+def active_locations(actor):
+    """Pickers: active locations only (inactive ones vanish from pickers)."""
+    return Location.objects.visible_to(actor).active().order_by("name")
+
+
+def filter_named(queryset, *, q: str = "", active: str = ""):
+    q = (q or "").strip()
+    if q:
+        queryset = queryset.filter(name__icontains=q)
+    if active in ("active", "true", "1", "yes"):
+        queryset = queryset.filter(is_active=True)
+    elif active in ("inactive", "false", "0", "no"):
+        queryset = queryset.filter(is_active=False)
+    return queryset.order_by("name", "id")
+
+
+def departments_for(actor, **filters):
+    qs = Department.objects.visible_to(actor).annotate(member_count=Count("members"))
+    return filter_named(qs, **filters)
+
+
+def positions_for(actor, **filters):
+    qs = Position.objects.visible_to(actor).annotate(member_count=Count("members"))
+    return filter_named(qs, **filters)
+
+
+def filter_categories(queryset, *, q: str = "", status: str = ""):
+    q = (q or "").strip()
+    if q:
+        queryset = queryset.filter(name__icontains=q)
+    if status in ("active", "deprecated"):
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("name", "id")
+
+
+def categories_for(actor, **filters):
+    qs = EmployeeCategory.objects.visible_to(actor).annotate(member_count=Count("members"))
+    return filter_categories(qs, **filters)
+
+
+def get_in_org(model, actor, pk):
+    return get_object_or_404(model.objects.visible_to(actor), pk=pk)
+
+
+def assignable_categories(actor):
+    """Only Active categories can be newly assigned."""
+    return EmployeeCategory.objects.visible_to(actor).filter(status="active").order_by("name")
