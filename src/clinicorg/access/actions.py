@@ -1,0 +1,366 @@
+"""Writes to roles, members' roles and location access rules, and API tokens."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from clinicorg.core import audit
+from clinicorg.core.errors import Conflict, Decision, Denied
+
+from . import policy
+from .catalogue import ALL_PERMISSIONS, PERMISSIONS, SEEDED_ROLES, P
+from .models import ApiToken, Role, hash_token
+
+ROLE_NAME_TAKEN = "Another role of the organization has this name."
+
+
+def _clean_permissions(permissions) -> list[str]:
+    names = list(dict.fromkeys(permissions or ()))
+    unknown = [n for n in names if n not in PERMISSIONS]
+    if unknown:
+        raise ValidationError({"permissions": f"Unknown permission: {', '.join(sorted(unknown))}."})
+    return sorted(names)
+
+
+def ensure_may_grant(actor, permissions) -> None:
+    """Nobody hands out a permission they do not hold themselves (raises Denied).
+
+    Call it wherever a role is given to someone (inviting, editing, importing):
+    `ensure_may_grant(actor, role.permission_set)`.
+    """
+    missing = sorted(set(permissions) - actor.role.permission_set)
+    if missing:
+        label = PERMISSIONS[missing[0]].label
+        raise Denied(
+            Decision(
+                False,
+                policy.MISSING_PERMISSION,
+                missing[0],
+                f"You cannot grant “{label}” ({missing[0]}): your own role does not include it.",
+            )
+        )
+
+
+def _require_role_admin(actor) -> None:
+    policy.require(actor, P.MANAGE_ROLES)
+    if policy.accessible_location_ids(actor) is not None:
+        raise Denied(
+            Decision(
+                False,
+                policy.NO_LOCATION_ACCESS,
+                P.MANAGE_ROLES,
+                "Roles apply at every location, so changing them needs access to all "
+                "locations. An administrator with access to all locations can do it.",
+            )
+        )
+
+
+def _clean_role_name(name, organization_id, *, exclude_pk=None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": "Give the role a name."})
+    if len(name) > 100:
+        raise ValidationError({"name": "A role name has at most 100 characters."})
+    clash = Role.objects.filter(organization_id=organization_id, name__iexact=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"name": ROLE_NAME_TAKEN})
+    return name
+
+
+def _save_role(role: Role) -> None:
+    try:
+        with transaction.atomic():
+            role.save()
+    except IntegrityError as exc:
+        raise ValidationError({"name": ROLE_NAME_TAKEN}) from exc
+
+
+def _permission_changes(old, new) -> dict:
+    added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+    changes = {}
+    if added or removed:
+        changes["permissions"] = [sorted(old), sorted(new)]
+        changes["permissions_added"] = added
+        changes["permissions_removed"] = removed
+    return changes
+
+
+def create_role(name: str, permissions=(), *, actor, copy_from: Role | None = None) -> Role:
+    """A custom role, blank or with the permissions of `copy_from` (then `permissions` ignored)."""
+    _require_role_admin(actor)
+    org_id = actor.organization_id
+    if copy_from is not None:
+        if copy_from.organization_id != org_id:
+            raise ValidationError({"copy_from": "Choose one of this organization's roles."})
+        permissions = copy_from.permission_set
+    perms = _clean_permissions(permissions)
+    ensure_may_grant(actor, perms)
+    name = _clean_role_name(name, org_id)
+    with transaction.atomic():
+        role = Role(organization_id=org_id, name=name, permissions=perms)
+        _save_role(role)
+        changes = {"name": [None, name], "permissions": [None, perms]}
+        if copy_from is not None:
+            changes["copied_from"] = [None, copy_from.name]
+        audit.record("create_role", actor=actor, target=role, changes=changes)
+    return role
+
+
+def update_role(role: Role, *, actor, name: str | None = None, permissions=None) -> Role:
+    """Rename and/or set the permissions; the audit names the permissions added and removed."""
+    _require_role_admin(actor)
+    if role.organization_id != actor.organization_id:
+        raise Role.DoesNotExist("No such role.")
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        old_name, old_perms = role.name, sorted(role.permission_set)
+        changes = {}
+        if name is not None:
+            new_name = _clean_role_name(name, role.organization_id, exclude_pk=role.pk)
+            if new_name != old_name:
+                role.name = new_name
+                changes["name"] = [old_name, new_name]
+        if permissions is not None:
+            perms = _clean_permissions(permissions)
+            if role.is_administrator:
+                if set(perms) != ALL_PERMISSIONS:
+                    raise ValidationError(
+                        {
+                            "permissions": "The Administrator role keeps every permission; "
+                            "create a custom role for a narrower set."
+                        }
+                    )
+            else:
+                ensure_may_grant(actor, set(perms) - set(old_perms))
+                role.permissions = perms
+                changes.update(_permission_changes(old_perms, perms))
+        if changes:
+            role.__dict__.pop("_permission_set", None)
+            _save_role(role)
+            audit.record("update_role", actor=actor, target=role, changes=changes)
+    return role
+
+
+def delete_role(role: Role, *, actor) -> None:
+    """Delete a custom role nobody holds; the Administrator role and roles in use stay."""
+    from clinicorg.staff.models import StaffMember
+
+    _require_role_admin(actor)
+    if role.organization_id != actor.organization_id:
+        raise Role.DoesNotExist("No such role.")
+    if role.is_administrator:
+        raise Conflict("The Administrator role cannot be deleted.", code="administrator_role")
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        members = StaffMember.objects.filter(role=role).count()
+        if members:
+            noun = "member holds" if members == 1 else "members hold"
+            raise Conflict(
+                f"{members} {noun} the role “{role.name}”. Give them another role first, then "
+                "delete it.",
+                code="role_in_use",
+                details={"members": members},
+            )
+        tokens = ApiToken.objects.filter(role=role)
+        active = tokens.filter(revoked_at__isnull=True).count()
+        if active:
+            raise Conflict(
+                f"{active} API token(s) act with the role “{role.name}”. Revoke them first.",
+                code="role_in_use",
+                details={"api_tokens": active},
+            )
+        if tokens.exists():
+            raise Conflict(
+                f"Revoked API tokens created with the role “{role.name}” keep it for their "
+                "history, so it cannot be deleted. Rename it (for example “Retired”) and "
+                "turn its permissions off instead.",
+                code="role_in_use",
+                details={"revoked_api_tokens": tokens.count()},
+            )
+        audit.record(
+            "delete_role",
+            actor=actor,
+            target=role,
+            changes={"name": [role.name, None], "permissions": [sorted(role.permission_set), None]},
+        )
+        role.delete()
+
+
+def change_staff_role(member, role: Role, *, actor):
+    """Give a member another role; the last active Administrator keeps theirs."""
+    from clinicorg.staff.actions import ensure_not_last_admin
+    from clinicorg.staff.models import StaffMember
+
+    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    if role is None or role.organization_id != member.organization_id:
+        raise ValidationError({"role": "Choose one of this organization's roles."})
+    ensure_may_grant(actor, role.permission_set)
+    with transaction.atomic():
+        member = StaffMember.objects.select_for_update().select_related("role").get(pk=member.pk)
+        old = member.role
+        if old.pk == role.pk:
+            return member
+        ensure_not_last_admin(member, new_role=role)
+        member.role = role
+        member.save(update_fields=["role"])
+        member.forget_access_cache()
+        audit.record(
+            "change_staff_role",
+            actor=actor,
+            target=member,
+            changes={
+                "role": [old.name, role.name],
+                "permissions_added": sorted(role.permission_set - old.permission_set),
+                "permissions_removed": sorted(old.permission_set - role.permission_set),
+            },
+        )
+    return member
+
+
+def set_location_access(member, *, all_locations: bool, locations, actor):
+    """Set where a member may act: the primary location always, plus `locations`, or all.
+
+    An actor grants only locations they can access themselves, and "All locations" only when
+    they have it. Grants at locations the actor cannot see are kept as they are.
+    """
+    from clinicorg.directory.models import Location
+    from clinicorg.staff.models import StaffMember
+
+    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    locations = list(locations or [])
+    if any(loc.organization_id != member.organization_id for loc in locations):
+        raise ValidationError({"locations": "Choose locations of this organization."})
+    mine = policy.accessible_location_ids(actor)
+    if mine is not None:
+        if all_locations and not member.all_locations:
+            policy.require_all_locations(actor)
+        outside = [loc for loc in locations if loc.pk not in mine]
+        if outside:
+            raise Denied(
+                Decision(
+                    False,
+                    policy.NO_LOCATION_ACCESS,
+                    P.MANAGE_STAFF,
+                    f"You have no access to {outside[0].name}, so you cannot grant it.",
+                )
+            )
+    wanted = {loc.pk for loc in locations} - {member.primary_location_id}
+    with transaction.atomic():
+        member = StaffMember.objects.select_for_update().get(pk=member.pk)
+        current = set(member.extra_locations.values_list("id", flat=True))
+        if mine is not None:
+            # Keep what the actor cannot see; they can only change what they can access.
+            wanted |= {pk for pk in current if pk not in mine}
+            if member.all_locations and not all_locations:
+                raise Denied(
+                    Decision(
+                        False,
+                        policy.NO_LOCATION_ACCESS,
+                        P.MANAGE_STAFF,
+                        "Only someone with access to all locations can take “All locations” away.",
+                    )
+                )
+        changes = {}
+        if member.all_locations != bool(all_locations):
+            changes["all_locations"] = [member.all_locations, bool(all_locations)]
+            member.all_locations = bool(all_locations)
+            member.save(update_fields=["all_locations"])
+        if wanted != current:
+            codes = dict(Location.objects.filter(pk__in=wanted | current).values_list("id", "code"))
+            changes["locations"] = [
+                sorted(codes[i] for i in current),
+                sorted(codes[i] for i in wanted),
+            ]
+            changes["locations_added"] = sorted(codes[i] for i in wanted - current)
+            changes["locations_removed"] = sorted(codes[i] for i in current - wanted)
+            member.extra_locations.set(wanted)
+        member.forget_access_cache()
+        if changes:
+            audit.record("set_location_access", actor=actor, target=member, changes=changes)
+    return member
+
+
+def seed_roles(organization, *, actor=None) -> dict[str, Role]:
+    """Create the seeded roles an organization starts with (idempotent)."""
+    roles = {}
+    with transaction.atomic():
+        for key, (name, perms) in SEEDED_ROLES.items():
+            role, created = Role.objects.get_or_create(
+                organization=organization,
+                key=key,
+                defaults={"name": name, "permissions": sorted(perms)},
+            )
+            if created:
+                audit.record(
+                    "create_role",
+                    actor=actor,
+                    organization_id=organization.pk,
+                    target=role,
+                    changes={"name": [None, name], "permissions": [None, sorted(perms)]},
+                )
+            roles[key] = role
+    return roles
+
+
+def _is_person(actor) -> bool:
+    return actor is not None and not actor.is_token and not getattr(actor, "is_system", False)
+
+
+def create_api_token(
+    organization, role: Role, name: str, *, actor=None, locations=None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the raw secret, which is shown once and never stored.
+
+    With `locations`, the token is limited to them exactly as a member with those access
+    rules; without, it acts at every location.
+    """
+    if role.organization_id != organization.pk:
+        raise ValidationError({"role": "That role belongs to another organization."})
+    name = (name or "").strip() or "API token"
+    raw = ApiToken.generate()
+    locations = list(locations or [])
+    if any(loc.organization_id != organization.pk for loc in locations):
+        raise ValidationError({"locations": "A location belongs to another organization."})
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            organization=organization,
+            name=name[:100],
+            role=role,
+            token_hash=hash_token(raw),
+            hint=raw[:8],
+            all_locations=not locations,
+            created_by=actor if _is_person(actor) else None,
+        )
+        if locations:
+            token.locations.set(locations)
+        audit.record(
+            "create_api_token",
+            actor=actor,
+            organization_id=organization.pk,
+            target=token,
+            changes={
+                "name": [None, token.name],
+                "role": [None, role.name],
+                "locations": [None, sorted(loc.code for loc in locations) or "all"],
+            },
+        )
+    return token, raw
+
+
+def revoke_api_token(token: ApiToken, *, actor=None) -> ApiToken:
+    from django.utils import timezone
+
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record(
+                "revoke_api_token",
+                actor=actor,
+                organization_id=token.organization_id,
+                target=token,
+                changes={"revoked_at": [None, token.revoked_at.isoformat()]},
+            )
+    return token

@@ -1,0 +1,195 @@
+"""The one place that decides who may do what, and where.
+
+`explain(actor, permission, location)` answers with a `Decision` naming the reason of a denial;
+`can()` is the same path reduced to a bool; `require()` raises `Denied`. Scoped querysets use
+`accessible_location_ids()` so that a list never shows what a detail page would refuse.
+
+An actor is a StaffMember (signed-in person) or an ApiToken. Both expose `organization_id`,
+`role`, `all_locations`, `is_active` and `granted_location_ids()`.
+"""
+
+from clinicorg.core.errors import Decision, Denied
+
+from .catalogue import MODULES, PERMISSIONS
+
+ALLOWED = Decision(True)
+
+# Reasons, machine-readable; the API returns them as they are.
+NOT_AUTHENTICATED = "not_authenticated"
+INACTIVE_ACCOUNT = "inactive_account"
+MISSING_PERMISSION = "missing_permission"
+NO_LOCATION_ACCESS = "no_location_access"
+LOCATION_INACTIVE = "location_inactive"
+UNKNOWN_PERMISSION = "unknown_permission"
+
+
+def _is_authenticated(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", True)
+
+
+def accessible_location_ids(actor) -> frozenset[int] | None:
+    """Ids of the active locations the actor may act at; None means every location of the org."""
+    if actor.all_locations:
+        return None
+    return actor.granted_location_ids()
+
+
+def explain(actor, permission: str, location=None) -> Decision:
+    if not _is_authenticated(actor):
+        return Decision(False, NOT_AUTHENTICATED, permission, "Sign in first.")
+    if not actor.is_active:
+        return Decision(
+            False, INACTIVE_ACCOUNT, permission, "This account is not active and cannot act."
+        )
+    spec = PERMISSIONS.get(permission)
+    if spec is None:
+        return Decision(False, UNKNOWN_PERMISSION, permission, f"No permission {permission!r}.")
+    if permission not in actor.role.permission_set:
+        return Decision(
+            False,
+            MISSING_PERMISSION,
+            permission,
+            f"Your role ({actor.role.name}) does not include “{spec.label}” "
+            f"({permission}). An administrator can add it on the Roles page.",
+        )
+    if location is not None:
+        if location.organization_id != actor.organization_id:
+            return Decision(
+                False, NO_LOCATION_ACCESS, permission, "You have no access to this location."
+            )
+        if location.status != "active" and spec.module != "administration":
+            return Decision(
+                False,
+                LOCATION_INACTIVE,
+                permission,
+                f"{location.name} is inactive; nothing can be done there until it is reactivated.",
+            )
+        ids = accessible_location_ids(actor)
+        if ids is not None and location.id not in ids:
+            return Decision(
+                False,
+                NO_LOCATION_ACCESS,
+                permission,
+                f"You have no access to {location.name}. An administrator can grant it in "
+                "your access rules.",
+            )
+    return ALLOWED
+
+
+def can(actor, permission: str, location=None) -> bool:
+    return explain(actor, permission, location).allowed
+
+
+def require_all_locations(actor, permission: str = "administration.manage_staff") -> None:
+    """Only an actor with access to every location may hand out "All locations"."""
+    if accessible_location_ids(actor) is not None:
+        raise Denied(
+            Decision(
+                False,
+                NO_LOCATION_ACCESS,
+                permission,
+                "Only someone with access to all locations can grant “All locations”.",
+            )
+        )
+
+
+def require(actor, permission: str, location=None) -> None:
+    decision = explain(actor, permission, location)
+    if not decision.allowed:
+        raise Denied(decision)
+
+
+def effective_permissions(actor, location) -> frozenset[str]:
+    """The permissions `actor` holds at `location`: `explain()` asked for each of the catalogue."""
+    return frozenset(name for name in PERMISSIONS if explain(actor, name, location).allowed)
+
+
+def effective_access(actor, locations) -> list[dict]:
+    """Per location, what the actor may do there, grouped by catalogue module.
+
+    Each row: {location, decision (of the location as a whole), modules: [{module, allowed:
+    [Permission], denied}]}; computed by `explain()`, so the page shows what the policy enforces.
+    """
+    rows = []
+    for location in locations:
+        modules = []
+        reasons = set()
+        for module in MODULES:
+            allowed = []
+            for perm in module.permissions:
+                decision = explain(actor, perm.name, location)
+                if decision.allowed:
+                    allowed.append(perm)
+                elif decision.reason != MISSING_PERMISSION:
+                    reasons.add(decision.reason)
+            modules.append({"module": module, "allowed": allowed})
+        rows.append(
+            {
+                "location": location,
+                "modules": modules,
+                "count": sum(len(m["allowed"]) for m in modules),
+                "reasons": sorted(reasons),
+            }
+        )
+    return rows
+
+
+def _location_filter(actor, permission: str | None):
+    """(allowed at all, accessible location ids or None for every one, active locations only).
+
+    The queryset form of `explain()`'s location rules; the property tests hold them equal.
+    """
+    if not _is_authenticated(actor) or not actor.is_active:
+        return False, None, False
+    if permission is None:
+        return True, accessible_location_ids(actor), False
+    spec = PERMISSIONS.get(permission)
+    if spec is None or permission not in actor.role.permission_set:
+        return False, None, False
+    return True, accessible_location_ids(actor), spec.module != "administration"
+
+
+def _scoped(queryset, actor, permission, field: str, status_field: str):
+    if not _is_authenticated(actor):
+        return queryset.none()
+    ok, ids, active_only = _location_filter(actor, permission)
+    if not ok:
+        return queryset.none()
+    queryset = queryset.filter(organization_id=actor.organization_id)
+    if ids is not None:
+        queryset = queryset.filter(**{f"{field}__in": ids})
+    if active_only:
+        queryset = queryset.filter(**{status_field: "active"})
+    return queryset
+
+
+def staff_scope(queryset, actor, permission: str | None = None):
+    """Staff of the actor's organization whose primary location the actor can access.
+
+    With `permission`, exactly the members at whose primary location `can(actor, permission,
+    location)` holds (nothing when the role lacks it).
+    """
+    return _scoped(queryset, actor, permission, "primary_location_id", "primary_location__status")
+
+
+def location_scope(queryset, actor, permission: str | None = None):
+    """Locations of the actor's organization the actor can access (active ones, unless all)."""
+    return _scoped(queryset, actor, permission, "id", "status")
+
+
+def audit_scope(queryset, actor):
+    """Audit events of the organization; a location-scoped reader sees only their locations'."""
+    if not _is_authenticated(actor):
+        return queryset.none()
+    queryset = queryset.filter(organization_id=actor.organization_id)
+    ids = accessible_location_ids(actor)
+    if ids is not None:
+        queryset = queryset.filter(location_id__in=ids)
+    return queryset
+
+
+def org_scope(queryset, actor):
+    """Records that belong to the organization as a whole (departments, roles, categories)."""
+    if not _is_authenticated(actor):
+        return queryset.none()
+    return queryset.filter(organization_id=actor.organization_id)
