@@ -1,0 +1,10 @@
+"""Every write to staff members, one module per concern; import them from here.
+
+- records: creating and editing member records, shared validation
+- lifecycle: invitations, acceptance, status changes, email changes
+- people: supervisors, provider credentials, taxonomy, own profile
+"""
+
+from .lifecycle import *  # noqa: F403
+from .people import *  # noqa: F403
+from .records import *  # noqa: F403

@@ -1,0 +1,431 @@
+"""The staff lifecycle: invitations, acceptance, status changes, email changes.
+
+Invitation links carry a random token; only its SHA-256 is stored. Emails go out after the
+transaction commits, through `staff.tasks` (a Celery task with Redis, inline without it).
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.access.models import ApiToken, hash_token
+from clinicorg.core import audit
+from clinicorg.core.errors import Conflict
+from clinicorg.core.writes import save_unique
+from clinicorg.directory.models import Location
+
+from ..models import TRANSITIONS, Invitation, StaffMember, Status
+from .records import (
+    EMAIL_TAKEN,
+    STAFF_CONSTRAINTS,
+    create_staff,
+    ensure_not_last_admin,
+    normalize_email,
+)
+
+__all__ = [
+    "NO_ACTIVE_LOCATION",
+    "RESEND_LIMIT",
+    "RESEND_WINDOW",
+    "InvitationInvalid",
+    "invite_staff",
+    "issue_invitations",
+    "resend_invitation",
+    "revoke_invitation",
+    "open_invitation",
+    "find_invitation",
+    "accept_invitation",
+    "allowed_statuses",
+    "change_staff_status",
+    "change_staff_email",
+]
+
+NO_ACTIVE_LOCATION = (
+    "The organization has no active location yet. Every staff member needs a primary "
+    "location: create a location first, then invite staff."
+)
+# At most this many invitations per member in a rolling window (the first one included).
+RESEND_LIMIT = 3
+RESEND_WINDOW = timedelta(hours=1)
+# Invitation emails per task message, so a bulk import enqueues few, bounded tasks.
+SEND_CHUNK = 200
+
+ASK_ADMIN = "Ask your administrator to send you a new invitation."
+
+
+class InvitationInvalid(Conflict):
+    """An invitation link that cannot be used; `code` says why (used, expired, ...)."""
+
+
+def _day(moment) -> str:
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _open_invitations():
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, superseded_at__isnull=True
+    )
+
+
+def _needs_invitation(member: StaffMember) -> bool:
+    """Pending members, and active ones who never set a password (activated by hand)."""
+    if member.status == Status.PENDING:
+        return True
+    return member.status == Status.ACTIVE and not member.has_usable_password()
+
+
+def invite_staff(
+    data: dict, *, actor, send: bool = True, extra_locations=(), all_locations: bool = False
+) -> StaffMember:
+    """Create a pending member and (unless `send` is False) email them an invitation."""
+    if not Location.objects.filter(organization_id=actor.organization_id, status="active").exists():
+        policy.require(actor, P.MANAGE_STAFF)
+        raise Conflict(NO_ACTIVE_LOCATION, code="no_active_location")
+    with transaction.atomic():
+        member = create_staff(
+            data,
+            actor=actor,
+            status=Status.PENDING,
+            extra_locations=extra_locations,
+            all_locations=all_locations,
+        )
+        if send:
+            issue_invitations([member], actor=actor)
+    return member
+
+
+def issue_invitations(members, *, actor) -> list[Invitation]:
+    """Issue invitations to pending members and email them after commit.
+
+    Made for bulk use (imports): one policy check per distinct location, bulk inserts, one
+    audit event, and one on-commit hook that enqueues the emails in chunks. Any earlier open
+    invitation of these members is superseded.
+    """
+    return _issue(members, actor=actor, action="send_invitation")
+
+
+def _issue(members, *, actor, action: str) -> list[Invitation]:
+    members = list(members)
+    if not members:
+        return []
+    policy.require(actor, P.MANAGE_STAFF)
+    seen_locations: set[int] = set()
+    for m in members:
+        if m.organization_id != actor.organization_id:
+            raise Conflict("A member belongs to another organization.", code="wrong_organization")
+        if m.primary_location_id not in seen_locations:
+            seen_locations.add(m.primary_location_id)
+            policy.require(actor, P.MANAGE_STAFF, m.primary_location)
+        if not _needs_invitation(m):
+            raise Conflict(
+                f"{m.full_name} is {m.get_status_display().lower()}; only pending members "
+                "are invited.",
+                code="not_pending",
+            )
+    now = timezone.now()
+    expires = now + timedelta(days=settings.INVITATION_TTL_DAYS)
+    sent_by = actor if isinstance(actor, StaffMember) else None
+    ids = [m.pk for m in members]
+    pairs: list[tuple[Invitation, str]] = []
+    for m in members:
+        raw = _new_token()
+        inv = Invitation(
+            staff=m, token_hash=hash_token(raw), created_at=now, expires_at=expires, sent_by=sent_by
+        )
+        pairs.append((inv, raw))
+    with transaction.atomic():
+        for start in range(0, len(ids), 500):
+            _open_invitations().filter(staff_id__in=ids[start : start + 500]).update(
+                superseded_at=now
+            )
+        created = Invitation.objects.bulk_create([inv for inv, _ in pairs], batch_size=1000)
+        if any(inv.pk is None for inv in created):
+            # Backends without RETURNING: read the ids back by their unique hashes.
+            by_hash = dict(
+                Invitation.objects.filter(
+                    token_hash__in=[inv.token_hash for inv in created]
+                ).values_list("token_hash", "pk")
+            )
+            for inv in created:
+                inv.pk = by_hash[inv.token_hash]
+        if len(members) == 1:
+            audit.record(
+                action,
+                actor=actor,
+                target=members[0],
+                changes={"invitation_expires_at": [None, expires.isoformat()]},
+            )
+        else:
+            audit.record(
+                "send_invitations",
+                actor=actor,
+                target_type="staffmember",
+                target_label=f"{len(members)} staff members",
+                changes={
+                    "staff_ids": [None, ids],
+                    "invitation_expires_at": [None, expires.isoformat()],
+                },
+            )
+        jobs = [(inv.pk, raw) for inv, raw in pairs]
+        # robust: a mail or broker outage must not fail the request after the commit; the
+        # invitation then shows as not sent and can be resent.
+        transaction.on_commit(lambda: _enqueue(jobs), robust=True)
+    return created
+
+
+def _enqueue(jobs: list[tuple[int, str]]) -> None:
+    from ..tasks import send_invitation_emails
+
+    for start in range(0, len(jobs), SEND_CHUNK):
+        send_invitation_emails.delay(jobs[start : start + SEND_CHUNK])
+
+
+def open_invitation(member: StaffMember) -> Invitation | None:
+    """The member's usable invitation, if any (not used, revoked, superseded)."""
+    return _open_invitations().filter(staff=member).order_by("-created_at").first()
+
+
+def resend_invitation(member: StaffMember, *, actor) -> Invitation:
+    """A new link for a pending member; the previous one stops working. Rate-limited."""
+    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    with transaction.atomic():
+        member = StaffMember.objects.select_for_update().get(pk=member.pk)
+        if not _needs_invitation(member):
+            raise Conflict(
+                f"{member.full_name} is {member.get_status_display().lower()} and has already "
+                "set a password; there is no invitation to resend.",
+                code="not_pending",
+            )
+        since = timezone.now() - RESEND_WINDOW
+        recent = list(
+            member.invitations.filter(created_at__gte=since)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+        )
+        if len(recent) >= RESEND_LIMIT:
+            retry = recent[-RESEND_LIMIT] + RESEND_WINDOW
+            minutes = max(1, int((retry - timezone.now()).total_seconds() // 60) + 1)
+            raise Conflict(
+                f"{member.email} has been sent {len(recent)} invitations in the last hour. "
+                f"Try again in {minutes} minutes, or ask them to check their spam folder.",
+                code="rate_limited",
+                details={"retry_after_minutes": minutes},
+            )
+        return _issue([member], actor=actor, action="resend_invitation")[0]
+
+
+def revoke_invitation(member: StaffMember, *, actor) -> Invitation:
+    """Make the pending member's link unusable; they stay pending (resend or deactivate)."""
+    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    with transaction.atomic():
+        member = StaffMember.objects.select_for_update().get(pk=member.pk)
+        invitation = open_invitation(member)
+        if invitation is None:
+            raise Conflict(
+                f"{member.full_name} has no open invitation to revoke.", code="no_invitation"
+            )
+        now = timezone.now()
+        _open_invitations().filter(staff=member).update(revoked_at=now)
+        invitation.revoked_at = now
+        audit.record(
+            "revoke_invitation",
+            actor=actor,
+            target=member,
+            changes={"invitation": ["open", "revoked"]},
+        )
+    return invitation
+
+
+def find_invitation(raw_token: str, *, lock: bool = False) -> Invitation:
+    """The invitation of a link, or InvitationInvalid saying why it cannot be used."""
+    qs = Invitation.objects.select_related("staff", "staff__organization")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    invitation = qs.filter(token_hash=hash_token(raw_token or "")).first()
+    if invitation is None:
+        raise InvitationInvalid(
+            f"This invitation link is not valid. Check that you opened the whole link. {ASK_ADMIN}",
+            code="invalid",
+        )
+    member = invitation.staff
+    if invitation.accepted_at is not None:
+        raise InvitationInvalid(
+            "This invitation link has already been used. Sign in with your email and the "
+            "password you set; if you can’t, ask your administrator for a new invitation.",
+            code="used",
+        )
+    if invitation.revoked_at is not None:
+        raise InvitationInvalid(f"This invitation was withdrawn. {ASK_ADMIN}", code="revoked")
+    if invitation.superseded_at is not None:
+        raise InvitationInvalid(
+            "A newer invitation was sent after this one, so this link no longer works. Use the "
+            f"link in the newest email. {ASK_ADMIN}",
+            code="superseded",
+        )
+    if invitation.expires_at <= timezone.now():
+        raise InvitationInvalid(
+            f"This invitation link expired on {_day(invitation.expires_at)}. {ASK_ADMIN}",
+            code="expired",
+        )
+    if not _needs_invitation(member):
+        raise InvitationInvalid(
+            f"This account is {member.get_status_display().lower()}, so the invitation can no "
+            f"longer be used. {ASK_ADMIN}",
+            code="inactive",
+        )
+    return invitation
+
+
+def accept_invitation(raw_token: str, password: str) -> StaffMember:
+    """Set the member's password from their invitation link and make them active."""
+    with transaction.atomic():
+        invitation = find_invitation(raw_token, lock=True)
+        member = StaffMember.objects.select_for_update().get(pk=invitation.staff_id)
+        try:
+            validate_password(password or "", user=member)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+        now = timezone.now()
+        old_status = member.status
+        member.set_password(password)
+        member.status = Status.ACTIVE
+        member.status_changed_at = now if old_status != Status.ACTIVE else member.status_changed_at
+        member.updated_at = now
+        member.save(update_fields=["password", "status", "status_changed_at", "updated_at"])
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_at=now)
+        _open_invitations().filter(staff=member).update(superseded_at=now)
+        audit.record(
+            "accept_invitation",
+            actor=member,
+            target=member,
+            changes={"status": [old_status, Status.ACTIVE]},
+        )
+    return member
+
+
+def allowed_statuses(member: StaffMember) -> list[str]:
+    """Statuses the member may move to next, in display order."""
+    nexts = TRANSITIONS.get(member.status, frozenset())
+    return [s for s in Status.values if s in nexts]
+
+
+def _status_action(old: str, new: str) -> str:
+    if new == Status.DEACTIVATED:
+        return "deactivate_staff"
+    if old == Status.DEACTIVATED:
+        return "reactivate_staff"
+    return "change_staff_status"
+
+
+def change_staff_status(member: StaffMember, status: str, reason: str, *, actor) -> StaffMember:
+    """Move a member along the status machine (staff.models.TRANSITIONS), with a reason.
+
+    Deactivation takes effect on the member's next request (the sign-in backend admits only
+    active and on-leave members), withdraws their open invitation and revokes the API tokens
+    they created. History and records stay.
+    """
+    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    status = (status or "").strip()
+    reason = (reason or "").strip()
+    errors = {}
+    if status not in Status.values:
+        errors["status"] = f"Choose one of: {', '.join(Status.values)}."
+    if not reason:
+        errors["reason"] = "Say why the status changes; the reason is kept in the audit log."
+    elif len(reason) > 500:
+        errors["reason"] = "Keep the reason under 500 characters."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        member = (
+            StaffMember.objects.select_for_update(of=("self",))
+            .select_related("role")
+            .get(pk=member.pk)
+        )
+        old = member.status
+        if status == old:
+            raise ValidationError(
+                {"status": f"{member.full_name} is already {member.get_status_display()}."}
+            )
+        if status not in TRANSITIONS.get(old, ()):
+            allowed = ", ".join(Status(s).label for s in allowed_statuses(member)) or "none"
+            raise ValidationError(
+                {
+                    "status": f"A {Status(old).label.lower()} member cannot become "
+                    f"{Status(status).label.lower()}. Allowed next: {allowed}."
+                }
+            )
+        if isinstance(actor, StaffMember) and actor.pk == member.pk:
+            raise ValidationError(
+                {"status": "You cannot change your own status; ask another administrator."}
+            )
+        ensure_not_last_admin(member, new_status=status)
+        now = timezone.now()
+        member.status = status
+        member.status_changed_at = now
+        member.updated_at = now
+        member.save(update_fields=["status", "status_changed_at", "updated_at"])
+        changes = {"status": [old, status], "reason": [None, reason]}
+        if status == Status.DEACTIVATED:
+            open_count = _open_invitations().filter(staff=member).update(revoked_at=now)
+            tokens = list(
+                ApiToken.objects.filter(created_by=member, revoked_at__isnull=True).values_list(
+                    "name", flat=True
+                )
+            )
+            ApiToken.objects.filter(created_by=member, revoked_at__isnull=True).update(
+                revoked_at=now
+            )
+            if tokens:
+                changes["api_tokens_revoked"] = [None, sorted(tokens)]
+            if open_count:
+                changes["invitation"] = ["open", "revoked"]
+        audit.record(_status_action(old, status), actor=actor, target=member, changes=changes)
+    return member
+
+
+def change_staff_email(member: StaffMember, email: str, *, actor) -> StaffMember:
+    """Change a deactivated member's email, which frees the old address for a new account."""
+    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    email = normalize_email(email)
+    if not email:
+        raise ValidationError({"email": "Enter the new email address."})
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": "Enter a valid email address."}) from exc
+    if len(email) > 254:
+        raise ValidationError({"email": "An email address has at most 254 characters."})
+    with transaction.atomic():
+        member = StaffMember.objects.select_for_update().get(pk=member.pk)
+        if member.status != Status.DEACTIVATED:
+            raise ValidationError(
+                {
+                    "email": "Only a deactivated member's email can be changed here. To give "
+                    "this address to someone new, deactivate the member first."
+                }
+            )
+        old = member.email
+        if email == old:
+            raise ValidationError({"email": "That is the current email address."})
+        if StaffMember.objects.exclude(pk=member.pk).filter(email__iexact=email).exists():
+            raise ValidationError({"email": EMAIL_TAKEN})
+        member.email = email
+        member.updated_at = timezone.now()
+        save_unique(member, STAFF_CONSTRAINTS, update_fields=["email", "updated_at"])
+        audit.record(
+            "change_staff_email", actor=actor, target=member, changes={"email": [old, email]}
+        )
+    return member

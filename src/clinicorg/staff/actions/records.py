@@ -1,0 +1,266 @@
+"""Creating and validating staff member records; rules shared by every staff write."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.core import audit
+from clinicorg.core.writes import assign, record_create, record_update, save_unique, validate
+
+__all__ = [
+    "STAFF_FIELDS",
+    "STAFF_AUDIT_FIELDS",
+    "STAFF_CONSTRAINTS",
+    "EMAIL_TAKEN",
+    "REFERENCE_INACTIVE",
+    "SUPERVISOR_NOT_APPOINTED",
+    "reference_error",
+    "normalize_email",
+    "check_staff",
+    "clean_staff_data",
+    "create_staff",
+    "RECORD_FIELDS",
+    "update_staff",
+    "active_admin_count",
+    "ensure_not_last_admin",
+]
+
+from ..models import StaffMember, Status, Supervisor
+
+STAFF_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "display_name",
+    "primary_location",
+    "role",
+    "department",
+    "position",
+    "category",
+    "supervisor",
+    "employee_id",
+    "phone",
+    "hire_date",
+    "npi",
+    "bio",
+    "capacity",
+    "scheduling_step",
+)
+STAFF_AUDIT_FIELDS = (*STAFF_FIELDS, "status", "all_locations")
+EMAIL_TAKEN = "A staff account with this email already exists."
+STAFF_CONSTRAINTS = {
+    "staff_email_unique_ci": ("email", EMAIL_TAKEN),
+    "staff_employee_id_unique": ("employee_id", "Another staff member has this employee id."),
+    "staff_npi_unique": ("npi", "Another staff member of the organization has this NPI."),
+}
+
+
+# Rules for the records a member refers to; bulk imports (transfer.validators) apply the same
+# function and messages to whole files at once.
+OTHER_ORG_RECORD = "Choose one of this organization's records."
+OTHER_ORG_ROLE = "Choose one of this organization's roles."
+OTHER_ORG_LOCATIONS = "Choose locations of this organization."
+REFERENCE_INACTIVE = {
+    "primary_location": "This location is inactive; choose an active location.",
+    "department": "This department is inactive.",
+    "position": "This position is inactive.",
+    "category": "This category is deprecated; only Active categories can be assigned.",
+}
+SUPERVISOR_SELF = "A member cannot supervise themselves."
+SUPERVISOR_NOT_APPOINTED = "Choose one of the organization's appointed supervisors."
+
+
+def reference_error(field: str, obj, org_id: int, *, changing: bool = True) -> str | None:
+    """Why `obj` cannot be a member's `field` (another organization's, inactive), or None.
+
+    The "must be active" rule applies only to references being set now (`changing`).
+    """
+    if obj is None:
+        return None
+    if obj.organization_id != org_id:
+        return OTHER_ORG_ROLE if field == "role" else OTHER_ORG_RECORD
+    if changing and field in REFERENCE_INACTIVE and not obj.is_active:
+        return REFERENCE_INACTIVE[field]
+    return None
+
+
+def normalize_email(email: str) -> str:
+    email = (email or "").strip()
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}" if local else email
+
+
+def check_staff(member: StaffMember, *, extra_locations=(), changed=None) -> None:
+    """Every rule a staff record must meet; raises ValidationError naming the fields.
+
+    `changed` (field names) limits the "must be active" rules to references being set now:
+    a member keeps an assignment that was valid when made (a deprecated category, a location
+    deactivated since) while other fields are edited.
+    """
+    errors: dict[str, str] = {}
+    try:
+        validate(member, exclude=["organization", "password", "status_changed_at"])
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    org_id = member.organization_id
+
+    for field in ("primary_location", "role", "department", "position", "category"):
+        if field in errors or getattr(member, f"{field}_id") is None:
+            continue
+        changing = changed is None or field in changed
+        message = reference_error(field, getattr(member, field), org_id, changing=changing)
+        if message:
+            errors[field] = message
+    if member.supervisor_id and (changed is None or "supervisor" in changed):
+        if member.supervisor_id == member.pk:
+            errors["supervisor"] = SUPERVISOR_SELF
+        elif not Supervisor.objects.filter(
+            organization_id=org_id, staff_id=member.supervisor_id
+        ).exists():
+            errors["supervisor"] = SUPERVISOR_NOT_APPOINTED
+    for loc in extra_locations:
+        if loc.organization_id != org_id:
+            errors["extra_locations"] = OTHER_ORG_LOCATIONS
+    others = StaffMember.objects.exclude(pk=member.pk)
+    if "email" not in errors and others.filter(email__iexact=member.email).exists():
+        errors["email"] = EMAIL_TAKEN
+    if (
+        member.employee_id
+        and others.filter(organization_id=org_id, employee_id=member.employee_id).exists()
+    ):
+        errors["employee_id"] = STAFF_CONSTRAINTS["staff_employee_id_unique"][1]
+    if (
+        member.npi
+        and "npi" not in errors
+        and others.filter(organization_id=org_id, npi=member.npi).exists()
+    ):
+        errors["npi"] = STAFF_CONSTRAINTS["staff_npi_unique"][1]
+    if errors:
+        raise ValidationError(errors)
+
+
+def clean_staff_data(data: dict) -> dict:
+    out = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    if "email" in out:
+        out["email"] = normalize_email(out["email"])
+    return out
+
+
+def create_staff(
+    data: dict,
+    *,
+    actor,
+    status: str = Status.PENDING,
+    password: str | None = None,
+    extra_locations=(),
+    all_locations: bool = False,
+) -> StaffMember:
+    """Create a member record. Inviting (issue of the invitation email) builds on this."""
+    data = clean_staff_data(data)
+    member = StaffMember(organization_id=actor.organization_id, status=status)
+    assign(member, data, STAFF_FIELDS)
+    member.all_locations = all_locations
+    if member.primary_location_id:
+        policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    else:
+        policy.require(actor, P.MANAGE_STAFF)
+    _ensure_may_give_access(member, actor, extra_locations=extra_locations)
+    check_staff(member, extra_locations=extra_locations)
+    if password:
+        member.set_password(password)
+    else:
+        member.set_unusable_password()
+    with transaction.atomic():
+        save_unique(member, STAFF_CONSTRAINTS)
+        if extra_locations:
+            member.extra_locations.set(extra_locations)
+        record_create("create_staff", member, STAFF_AUDIT_FIELDS, actor=actor)
+    return member
+
+
+# Fields of a member's record that `update_staff` edits. Email has its own action (only for
+# deactivated members); provider credentials and access rules belong to their own actions.
+_NOT_RECORD_FIELDS = frozenset({"email", "npi", "bio", "capacity", "scheduling_step"})
+RECORD_FIELDS = tuple(f for f in STAFF_FIELDS if f not in _NOT_RECORD_FIELDS)
+
+
+def _ensure_may_give_access(member: StaffMember, actor, *, extra_locations=()) -> None:
+    """Nobody gives a role with permissions they lack, or access to locations they lack."""
+    from clinicorg.access.actions import ensure_may_grant
+
+    if member.role_id:
+        ensure_may_grant(actor, member.role.permission_set)
+    if member.all_locations:
+        policy.require_all_locations(actor)
+    for location in extra_locations:
+        policy.require(actor, P.MANAGE_STAFF, location)
+
+
+def update_staff(member: StaffMember, data: dict, *, actor) -> dict:
+    """Edit a member's record fields; returns {field: [old, new]}.
+
+    Moving a member to another primary location needs access to both locations; giving the
+    last active Administrator another role is refused.
+    """
+    from django.utils import timezone
+
+    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    data = {k: v for k, v in clean_staff_data(data).items() if k in RECORD_FIELDS}
+    with transaction.atomic():
+        member = (
+            StaffMember.objects.select_for_update()
+            .select_related("role", "primary_location")
+            .get(pk=member.pk)
+        )
+        before = audit.snapshot(member, list(STAFF_AUDIT_FIELDS))
+        old_refs = {f: getattr(member, f"{f}_id") for f in ("primary_location", "role")}
+        old_values = {f: getattr(member, f) for f in RECORD_FIELDS}
+        assign(member, data, RECORD_FIELDS)
+        changed = {f for f in RECORD_FIELDS if getattr(member, f) != old_values[f]}
+        if member.primary_location_id != old_refs["primary_location"]:
+            policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+        if member.role_id != old_refs["role"]:
+            old = StaffMember(
+                pk=member.pk,
+                organization_id=member.organization_id,
+                status=member.status,
+                role_id=old_refs["role"],
+            )
+            ensure_not_last_admin(old, new_role=member.role)
+            _ensure_may_give_access(member, actor)
+        check_staff(member, changed=changed)
+        member.updated_at = timezone.now()
+        save_unique(member, STAFF_CONSTRAINTS)
+        return record_update("update_staff", member, before, STAFF_AUDIT_FIELDS, actor=actor)
+
+
+def active_admin_count(organization_id: int, *, excluding: int | None = None) -> int:
+    """Active members holding the Administrator role, optionally not counting one member."""
+    qs = StaffMember.objects.filter(
+        organization_id=organization_id, role__key="administrator", status=Status.ACTIVE
+    )
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding)
+    return qs.count()
+
+
+def ensure_not_last_admin(member: StaffMember, *, new_status=None, new_role=None) -> None:
+    """Refuse a change that would leave the organization without an active Administrator.
+
+    Call inside the action's transaction, with the member row locked.
+    """
+    from clinicorg.core.errors import Conflict
+
+    if member.status != Status.ACTIVE or member.role.key != "administrator":
+        return
+    loses_status = new_status is not None and new_status != Status.ACTIVE
+    loses_role = new_role is not None and new_role.key != "administrator"
+    if not (loses_status or loses_role):
+        return
+    if active_admin_count(member.organization_id, excluding=member.pk) == 0:
+        raise Conflict(
+            f"{member.full_name} is the last active Administrator. Give another active member "
+            "the Administrator role first.",
+            code="last_administrator",
+        )
