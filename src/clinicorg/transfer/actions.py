@@ -1,0 +1,636 @@
+"""Imports: start a job from an uploaded file, run it (read, validate, write, invite), commit.
+
+`start_import` stores the file and creates an `ImportJob`; the job runs as a Celery task with
+REDIS_URL and inline otherwise (`tasks.run_import`). A job stops after validation (the preview)
+unless `commit` was asked; `commit_import` commits a validated job, re-validating the file
+against the current data inside the write. All rows are written in one transaction, with one
+audit event per created or changed record plus one for the import; invitations are issued by
+the same job right after that transaction commits, and their emails leave after that.
+"""
+
+import logging
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.access.models import ApiToken
+from clinicorg.core import audit, context
+from clinicorg.core.errors import Conflict
+from clinicorg.directory.models import Location
+from clinicorg.staff.models import StaffMember, Status, TaxonomyAssignment
+
+from . import validators, writers
+from .models import ImportJob, Kind, Mode, Phase, State
+from .readers import FileRejected, file_format, read_table
+
+MAX_STORED_ERRORS = 50_000
+logger = logging.getLogger(__name__)
+
+
+def import_dir() -> Path:
+    path = Path(getattr(settings, "IMPORT_DIR", settings.DATA_DIR / "imports"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _require(actor, kind: str) -> None:
+    policy.require(actor, P.IMPORT_EXPORT)
+    policy.require(actor, P.MANAGE_STAFF if kind == Kind.STAFF else P.MANAGE_LOCATIONS)
+
+
+def _actor_fields(actor) -> dict:
+    token = actor if isinstance(actor, ApiToken) else None
+    member = actor if isinstance(actor, StaffMember) else None
+    return {
+        "created_by": member,
+        "created_by_token": token,
+        "actor_label": audit.actor_label(actor)[:300],
+    }
+
+
+def start_import(
+    upload,
+    file_name: str,
+    kind: str,
+    *,
+    actor,
+    mode: str = Mode.CREATE,
+    commit: bool = False,
+    run: bool = True,
+) -> ImportJob:
+    """Store an uploaded file (a file object or bytes) and run its job; returns the job.
+
+    `run=False` leaves the job queued for the caller to run (the CLI runs it in-process with a
+    progress bar). Refuses at once (ValidationError naming the field) an unknown kind or
+    mode, a file of another format or over the size limit; the job reports on the content.
+    """
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(Kind.values)}."})
+    if mode not in Mode.values:
+        raise ValidationError({"mode": f"Choose one of: {', '.join(Mode.values)}."})
+    _require(actor, kind)
+    file_name = Path(file_name or "upload").name[:200]
+    try:
+        suffix = "." + file_format(file_name)
+    except FileRejected as exc:
+        raise ValidationError({"file": str(exc)}) from None
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    path = import_dir() / f"{uuid.uuid4().hex}{suffix}"
+    size = 0
+    with open(path, "wb") as out:
+        chunks = [upload] if isinstance(upload, bytes) else _chunks(upload)
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise ValidationError(
+                    {"file": f"The file is larger than the limit of {limit // (1024 * 1024)} MB."}
+                )
+            out.write(chunk)
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise ValidationError({"file": "The file is empty."})
+    job = ImportJob.objects.create(
+        organization_id=actor.organization_id,
+        kind=kind,
+        mode=mode,
+        commit_when_valid=commit,
+        file_name=file_name,
+        file_path=str(path),
+        file_size=size,
+        request_id=context.current().request_id,
+        **_actor_fields(actor),
+    )
+    if run:
+        _enqueue(job)
+        job.refresh_from_db()
+    return job
+
+
+def _chunks(upload):
+    if hasattr(upload, "chunks"):
+        yield from upload.chunks()
+        return
+    while True:
+        chunk = upload.read(1024 * 1024)
+        if not chunk:
+            return
+        yield chunk
+
+
+def commit_import(job: ImportJob, *, actor) -> ImportJob:
+    """Commit a job whose preview found no errors."""
+    _require(actor, job.kind)
+    if job.organization_id != actor.organization_id:
+        raise ImportJob.DoesNotExist
+    updated = ImportJob.objects.filter(pk=job.pk, state=State.VALID, error_count=0).update(
+        state=State.QUEUED, commit_when_valid=True, phase=Phase.WAITING, progress=0
+    )
+    if not updated:
+        job.refresh_from_db()
+        if job.state == State.COMMITTED:
+            raise Conflict("This import is already committed.", code="already_committed")
+        raise Conflict(
+            "Only a checked file without errors can be committed. Fix the errors and upload the "
+            "file again.",
+            code="not_committable",
+        )
+    job.refresh_from_db()
+    _enqueue(job)
+    job.refresh_from_db()
+    return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    """Run the job: on a Celery worker with REDIS_URL, inline otherwise.
+
+    The job row is already committed (start_import and commit_import write it in autocommit),
+    so a worker can read it at once.
+    """
+    from .tasks import run_import
+
+    run_import.delay(job.pk, context.current().request_id)
+
+
+# --- running a job ---------------------------------------------------------------------------
+
+
+def progress_key(job_id: int) -> str:
+    return f"transfer:job:{job_id}:progress"
+
+
+class Runner:
+    """Runs one job through its phases, recording progress where pollers can see it."""
+
+    def __init__(self, job: ImportJob, actor, *, listener=None):
+        self.job = job
+        self.actor = actor
+        self.listener = listener
+        self.timings: dict[str, float] = {}
+        self._last = 0.0
+
+    # Progress goes to the cache (readable while the write transaction is open) and, outside
+    # the transaction, to the job row.
+    def report(self, phase: str, fraction: float, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < 0.25:
+            return
+        self._last = now
+        pct = max(0, min(100, int(fraction * 100)))
+        cache.set(progress_key(self.job.pk), {"phase": phase, "progress": pct}, 3600)
+        if self.listener is not None:
+            self.listener(phase, pct)
+        if not transaction.get_connection().in_atomic_block:
+            ImportJob.objects.filter(pk=self.job.pk).update(phase=phase, progress=pct)
+
+    def run(self, *, commit: bool) -> ImportJob:
+        job = self.job
+        job.state = State.COMMITTING if commit else State.RUNNING
+        job.started_at = timezone.now()
+        job.save(update_fields=["state", "started_at"])
+        try:
+            plan = self._read_and_validate()
+            if plan is not None and plan.valid and commit:
+                self._write(plan)
+        except FileRejected as exc:
+            self._finish(State.INVALID, message=str(exc))
+        except (IntegrityError, ValidationError, Conflict) as exc:
+            text = exc.message if isinstance(exc, Conflict) else str(exc)
+            self._finish(
+                State.FAILED,
+                message="Nothing was imported: the data changed while the file was being "
+                f"written ({text[:300]}). Check the file again and commit.",
+            )
+        except DatabaseError as exc:
+            self._finish(State.FAILED, message=f"Nothing was imported: database error ({exc}).")
+        except Exception:
+            logger.exception("Import job %s failed", job.pk)
+            self._finish(
+                State.FAILED,
+                message="Nothing was imported: an unexpected error stopped the import. The "
+                "operators have the details in the log.",
+            )
+        return self.job
+
+    def _read_and_validate(self):
+        job = self.job
+        t0 = time.perf_counter()
+        self.report(Phase.READING, 0, force=True)
+        table = read_table(
+            job.file_path, job.file_name, on_progress=lambda f: self.report(Phase.READING, f)
+        )
+        t1 = time.perf_counter()
+        self.timings["reading"] = round(t1 - t0, 3)
+        self.report(Phase.VALIDATING, 0, force=True)
+        plan = validators.validate_table(
+            job.kind,
+            table,
+            actor=self.actor,
+            mode=job.mode,
+            on_progress=lambda f: self.report(Phase.VALIDATING, f),
+        )
+        self.timings["validating"] = round(time.perf_counter() - t1, 3)
+        job.total_rows = plan.total_rows
+        job.to_create = len(plan.creates)
+        job.to_update = len(plan.updates)
+        job.unchanged = plan.unchanged
+        job.error_rows = plan.error_rows
+        job.error_count = len(plan.errors)
+        job.errors = [e.as_dict() for e in plan.errors[:MAX_STORED_ERRORS]]
+        job.invitations = sum(1 for c in plan.creates if c.get("invite"))
+        self.plan = plan
+        if not plan.valid:
+            self._finish(State.INVALID, message=plan.file_message)
+            return None
+        if not job.commit_when_valid:
+            self._finish(State.VALID)
+            return None
+        return plan
+
+    def _write(self, plan) -> None:
+        t0 = time.perf_counter()
+        self.report(Phase.WRITING, 0, force=True)
+        writers.prepare_connection()
+        with transaction.atomic():
+            if plan.kind == Kind.STAFF:
+                members = write_staff(plan, actor=self.actor, report=self.report)
+            else:
+                write_locations(plan, actor=self.actor)
+                members = []
+            audit.record(
+                f"import_{plan.kind}",
+                actor=self.actor,
+                target=self.job,
+                target_label=self.job.file_name,
+                changes={
+                    "file": [None, self.job.file_name],
+                    "mode": [None, self.job.mode],
+                    "created": [None, len(plan.creates)],
+                    "updated": [None, len(plan.updates)],
+                    "unchanged": [None, plan.unchanged],
+                },
+            )
+        self.timings["writing"] = round(time.perf_counter() - t0, 3)
+        if members:
+            self._invite(members)
+        self._finish(State.COMMITTED, message=self.job.message)
+
+    def _invite(self, invited) -> None:
+        """Issue the invitations of the committed members; their emails leave after that."""
+        from clinicorg.staff.actions.lifecycle import issue_invitations
+
+        t1 = time.perf_counter()
+        self.report(Phase.SENDING, 0, force=True)
+        members = invited
+        try:
+            members = invitees(self.actor.organization_id, invited)
+            issue_invitations(members, actor=self.actor)
+        except Exception:
+            logger.exception("Invitations of import job %s failed", self.job.pk)
+            self.job.message = (
+                f"The {len(members)} members were imported, but their invitations could not be "
+                "issued. Send them from the Employee Center (Resend invite)."
+            )
+        self.timings["invitations"] = round(time.perf_counter() - t1, 3)
+
+    def _finish(self, state: str, *, message: str = "") -> None:
+        job = self.job
+        job.state = state
+        job.phase = Phase.DONE
+        job.progress = 100
+        job.message = message
+        job.finished_at = timezone.now()
+        job.timings = self.timings
+        if state == State.COMMITTED and job.file_path:
+            # The data now lives in the database; the uploaded copy (personal data) goes.
+            Path(job.file_path).unlink(missing_ok=True)
+            job.file_path = ""
+        job.save()
+        cache.delete(progress_key(job.pk))
+        if self.listener is not None:
+            self.listener(Phase.DONE, 100)
+
+
+def actor_for(job: ImportJob):
+    """The actor a job runs as: its member, its API token, or the system (CLI)."""
+    from clinicorg.access.system import SystemActor
+
+    if job.created_by_id:
+        return StaffMember.objects.select_related("role").get(pk=job.created_by_id)
+    if job.created_by_token_id:
+        return ApiToken.objects.select_related("role").get(pk=job.created_by_token_id)
+    return SystemActor(job.organization_id, label=job.actor_label or "system")
+
+
+def run_job(job_id: int, *, actor=None, listener=None) -> ImportJob:
+    job = ImportJob.objects.get(pk=job_id)
+    if job.state not in (State.QUEUED,):
+        return job
+    actor = actor or actor_for(job)
+    return Runner(job, actor, listener=listener).run(commit=job.commit_when_valid)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _audit_columns():
+    return [
+        "organization_id",
+        "occurred_at",
+        "actor_id",
+        "actor_token_id",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "target_label",
+        "location_id",
+        "changes",
+        "request_id",
+        "ip",
+    ]
+
+
+def _audit_base(actor) -> tuple:
+    token = actor if isinstance(actor, ApiToken) else None
+    member = actor if isinstance(actor, StaffMember) else None
+    ctx = context.current()
+    return (
+        actor.organization_id,
+        timezone.now(),
+        member.pk if member else None,
+        token.pk if token else None,
+        audit.actor_label(actor)[:300],
+        ctx.request_id,
+        ctx.ip,
+    )
+
+
+def _audit_rows(base, action, target_type, items):
+    """items: (target id, label, location id, changes) -> AuditEvent tuples."""
+    org, when, actor_id, token_id, label, request_id, ip = base
+    for target_id, target_label, location_id, changes in items:
+        yield (
+            org,
+            when,
+            actor_id,
+            token_id,
+            label,
+            action,
+            target_type,
+            str(target_id),
+            (target_label or "")[:300],
+            location_id,
+            changes,
+            request_id,
+            ip,
+        )
+
+
+def write_staff(plan, *, actor, report=None) -> list[tuple[int, dict]]:
+    """Write a validated staff plan; returns (id, values) of the new members to invite."""
+    from clinicorg.core.models import AuditEvent
+
+    lookups = plan.lookups
+    now = timezone.now()
+    org_id = actor.organization_id
+    creates = plan.creates
+    fields = StaffMember._meta.concrete_fields
+    columns = [f.attname for f in fields]
+    index = {name: i for i, name in enumerate(columns)}
+    template = []
+    for f in fields:
+        template.append(None if f.primary_key else f.get_default())
+    fixed = {
+        "organization_id": org_id,
+        "status": Status.PENDING,
+        "status_changed_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "last_login": None,
+        "all_locations": False,
+    }
+    for name, value in fixed.items():
+        template[index[name]] = value
+    value_slots = [(name, index[name]) for name in validators.STAFF_VALUE_FIELDS]
+    ids = writers.allocate_ids(StaffMember, len(creates))
+    id_slot, pw_slot = index["id"], index["password"]
+    unusable = writers.unusable_password
+
+    def staff_rows():
+        for n, (pk, c) in enumerate(zip(ids, creates, strict=True)):
+            row = template.copy()
+            row[id_slot] = pk
+            row[pw_slot] = unusable()
+            values = c["values"]
+            for name, slot in value_slots:
+                if name in values:
+                    row[slot] = values[name]
+            if report is not None and n % 5000 == 0:
+                report(Phase.WRITING, 0.5 * n / max(len(creates), 1))
+            yield row
+
+    writers.insert_rows(StaffMember, columns, staff_rows())
+    through = StaffMember.extra_locations.through
+    writers.insert_rows(
+        through,
+        ["staffmember_id", "location_id"],
+        ((pk, lid) for pk, c in zip(ids, creates, strict=True) for lid in c["extra"]),
+    )
+    writers.insert_rows(
+        TaxonomyAssignment,
+        ["staff_id", "code", "is_primary"],
+        (
+            (pk, code, i == 0)
+            for pk, c in zip(ids, creates, strict=True)
+            for i, code in enumerate(c["taxonomies"])
+        ),
+    )
+    if report is not None:
+        report(Phase.WRITING, 0.6, force=True)
+    base = _audit_base(actor)
+    location_by_id = lookups.location_by_id
+    # Foreign keys appear in the audit log by name, as core.audit.snapshot renders them.
+    by_name = {
+        "primary_location_id": ("primary_location", {k: r.name for k, r in location_by_id.items()}),
+        "role_id": ("role", {k: r.name for k, r in lookups.role_by_id.items()}),
+        "supervisor_id": ("supervisor", lookups.supervisor_by_id),
+        **{
+            f"{f}_id": (f, {k: r.name for k, r in lookups.named_by_id[f].items()})
+            for f in ("department", "position", "category")
+        },
+    }
+
+    def create_events():
+        for pk, c in zip(ids, creates, strict=True):
+            values = c["values"]
+            changes = {}
+            for k, v in values.items():
+                if v is None or v == "":
+                    continue
+                fk = by_name.get(k)
+                if fk is not None:
+                    changes[fk[0]] = [None, fk[1].get(v, v)]
+                elif type(v) is date:
+                    changes[k] = [None, v.isoformat()]
+                else:
+                    changes[k] = [None, v]
+            changes["status"] = [None, Status.PENDING]
+            if c["extra"]:
+                changes["extra_locations"] = [
+                    None,
+                    sorted(location_by_id[i].code for i in c["extra"]),
+                ]
+            if c["taxonomies"]:
+                changes["taxonomies"] = [None, c["taxonomies"]]
+            label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+            yield pk, label or values["email"], values["primary_location_id"], changes
+
+    writers.insert_rows(
+        AuditEvent,
+        _audit_columns(),
+        _audit_rows(base, "create_staff", "staffmember", create_events()),
+    )
+    if plan.updates:
+        _write_staff_updates(plan, actor=actor, base=base, now=now)
+    if report is not None:
+        report(Phase.WRITING, 1, force=True)
+    return [(pk, c["values"]) for pk, c in zip(ids, creates, strict=True) if c["invite"]]
+
+
+def invitees(org_id: int, invited) -> list[StaffMember]:
+    """The new members to invite, as the committed rows (no need to read them back)."""
+    locations = Location.objects.in_bulk({v["primary_location_id"] for _pk, v in invited})
+    members = []
+    for pk, v in invited:
+        m = StaffMember(
+            id=pk,
+            organization_id=org_id,
+            email=v["email"],
+            first_name=v.get("first_name", ""),
+            last_name=v.get("last_name", ""),
+            primary_location_id=v["primary_location_id"],
+            role_id=v["role_id"],
+            status=Status.PENDING,
+            password="!",
+        )
+        m.primary_location = locations[v["primary_location_id"]]
+        members.append(m)
+    return members
+
+
+def _write_staff_updates(plan, *, actor, base, now) -> None:
+    from clinicorg.core.models import AuditEvent
+
+    lookups = plan.lookups
+    audit_value = validators._audit_value
+    audit_name = validators.audit_name
+    rows = []
+    events = []
+    extra_ids, tax_ids = [], []
+    for u in plan.updates:
+        changes = {}
+        if u["changes"]:
+            values = {k: new for k, (_old, new) in u["changes"].items()}
+            values["updated_at"] = now
+            rows.append((values, u["id"]))
+            for k, (old, new) in u["changes"].items():
+                changes[audit_name(k)] = [
+                    audit_value(k, old, lookups),
+                    audit_value(k, new, lookups),
+                ]
+        if u["extra"] is not None:
+            extra_ids.append(u["id"])
+            codes = lookups.location_by_id
+            changes["extra_locations"] = [
+                sorted(codes[i].code for i in u.get("extra_before", [])),
+                sorted(codes[i].code for i in u["extra"]),
+            ]
+        if u["taxonomies"] is not None:
+            tax_ids.append(u["id"])
+            changes["taxonomies"] = [u.get("taxonomies_before", []), u["taxonomies"]]
+        cur = u["current"]
+        label = f"{cur['first_name']} {cur['last_name']}".strip() or cur["email"]
+        location_id = u["changes"].get("primary_location_id", [None, cur["primary_location_id"]])[1]
+        events.append((u["id"], label, location_id, changes))
+    writers.update_rows(StaffMember, rows)
+    through = StaffMember.extra_locations.through
+    if extra_ids:
+        writers.delete_where_in(through, "staffmember_id", extra_ids)
+        writers.insert_rows(
+            through,
+            ["staffmember_id", "location_id"],
+            ((u["id"], lid) for u in plan.updates if u["extra"] is not None for lid in u["extra"]),
+        )
+    if tax_ids:
+        writers.delete_where_in(TaxonomyAssignment, "staff_id", tax_ids)
+        writers.insert_rows(
+            TaxonomyAssignment,
+            ["staff_id", "code", "is_primary"],
+            (
+                (u["id"], code, i == 0)
+                for u in plan.updates
+                if u["taxonomies"] is not None
+                for i, code in enumerate(u["taxonomies"])
+            ),
+        )
+    writers.insert_rows(
+        AuditEvent, _audit_columns(), _audit_rows(base, "update_staff", "staffmember", events)
+    )
+
+
+def write_locations(plan, *, actor) -> None:
+    from clinicorg.core.models import AuditEvent
+
+    now = timezone.now()
+    fields = list(Location._meta.concrete_fields)
+    columns = [f.attname for f in fields]
+    ids = writers.allocate_ids(Location, len(plan.creates))
+    rows = []
+    events = []
+    for pk, c in zip(ids, plan.creates, strict=True):
+        values = {
+            **{f.attname: f.get_default() for f in fields},
+            **c["values"],
+            "id": pk,
+            "organization_id": actor.organization_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        rows.append(tuple(values[name] for name in columns))
+        changes = {
+            k: [None, values[k]]
+            for k in (*validators.LOCATION_TEXT_FIELDS, "credentialing_enabled")
+            if values[k] not in (None, "", False)
+        }
+        events.append((pk, values["name"], pk, changes))
+    writers.insert_rows(Location, columns, rows)
+    updates = []
+    for u in plan.updates:
+        values = {k: new for k, (_old, new) in u["changes"].items()}
+        values["updated_at"] = now
+        updates.append((values, u["id"]))
+        events_changes = {k: [old, new] for k, (old, new) in u["changes"].items()}
+        name = u["changes"].get("name", [None, u["current"]["name"]])[1]
+        events.append((u["id"], name, u["id"], events_changes))
+    writers.update_rows(Location, updates)
+    base = _audit_base(actor)
+    n_creates = len(plan.creates)
+    writers.insert_rows(
+        AuditEvent,
+        _audit_columns(),
+        [
+            *_audit_rows(base, "create_location", "location", events[:n_creates]),
+            *_audit_rows(base, "update_location", "location", events[n_creates:]),
+        ],
+    )

@@ -1,0 +1,142 @@
+"""Exports of staff and locations (CSV, XLSX), in the import columns, safe to open.
+
+A cell beginning with =, +, -, @, tab or carriage return gets a leading apostrophe, so a
+spreadsheet shows it as text instead of running it as a formula; imports remove it again.
+"""
+
+import csv
+import io
+
+import xlsxwriter
+from django.db.models import Prefetch
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.directory.queries import locations_for
+from clinicorg.staff.models import TaxonomyAssignment
+from clinicorg.staff.queries import staff_for
+
+from .columns import COLUMNS
+from .templates import CONTENT_TYPES
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STAFF_EXPORT_COLUMNS = [c for c in COLUMNS["staff"] if c.key != "send_invitation"]
+
+
+def neutralize(value) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def staff_rows(actor, filters: dict):
+    """Header, then one row per member the actor may see, in the list's filters and order."""
+    qs = staff_for(actor, **filters).prefetch_related(
+        "extra_locations",
+        Prefetch("taxonomies", queryset=TaxonomyAssignment.objects.order_by("-is_primary", "code")),
+    )
+    yield [c.label for c in STAFF_EXPORT_COLUMNS]
+    for m in qs.iterator(chunk_size=2000):
+        values = {
+            "email": m.email,
+            "first_name": m.first_name,
+            "last_name": m.last_name,
+            "display_name": m.display_name,
+            "primary_location": m.primary_location.code,
+            "role": m.role.name,
+            "extra_locations": "; ".join(sorted(loc.code for loc in m.extra_locations.all())),
+            "department": m.department.name if m.department_id else "",
+            "position": m.position.name if m.position_id else "",
+            "category": m.category.name if m.category_id else "",
+            "supervisor": m.supervisor.email if m.supervisor_id else "",
+            "employee_id": m.employee_id,
+            "phone": m.phone,
+            "hire_date": m.hire_date.isoformat() if m.hire_date else "",
+            "npi": m.npi,
+            "taxonomies": "; ".join(t.code for t in m.taxonomies.all()),
+            "capacity": m.capacity,
+            "scheduling_step": m.scheduling_step,
+            "status": m.status,
+        }
+        yield [neutralize(values[c.key]) for c in STAFF_EXPORT_COLUMNS]
+
+
+def location_rows(actor, filters: dict):
+    qs = locations_for(actor, **filters)
+    columns = COLUMNS["locations"]
+    yield [c.label for c in columns]
+    for loc in qs.iterator(chunk_size=2000):
+        row = []
+        for c in columns:
+            value = getattr(loc, c.key)
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            row.append(neutralize(value))
+        yield row
+
+
+def write_csv(rows) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    # A BOM so that Excel opens the UTF-8 file with the right characters.
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def write_xlsx(rows, sheet_name: str) -> bytes:
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet(sheet_name)
+    head = book.add_format({"bold": True})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            # Always text: never a formula, and ids keep their leading zeros.
+            sheet.write_string(r, c, value, head if r == 0 else None)
+    book.close()
+    return buf.getvalue()
+
+
+def export(kind: str, fmt: str, actor, filters: dict) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of an export the actor may see."""
+    policy.require(actor, P.IMPORT_EXPORT)
+    policy.require(actor, P.MANAGE_STAFF if kind == "staff" else P.MANAGE_LOCATIONS)
+    rows = staff_rows(actor, filters) if kind == "staff" else location_rows(actor, filters)
+    if fmt == "xlsx":
+        content = write_xlsx(rows, "Staff" if kind == "staff" else "Locations")
+    else:
+        content = write_csv(rows)
+    return content, CONTENT_TYPES[fmt], f"{kind}.{fmt}"
+
+
+def error_copy(job) -> tuple[bytes, str, str]:
+    """The uploaded file with an Errors column: every row as uploaded, its messages beside it.
+
+    Same format as the upload, so the user fixes the rows in place and uploads it again.
+    """
+    from .readers import FileRejected, file_format, read_table
+
+    by_row: dict[int, list[str]] = {}
+    for e in job.errors:
+        text = f"{e['column']}: {e['message']}" if e.get("column") else e["message"]
+        by_row.setdefault(e["row"], []).append(text)
+    try:
+        table = read_table(job.file_path, job.file_name)
+    except (FileRejected, OSError):
+        table = None
+    rows = []
+    if table is None:
+        rows.append(["Errors"])
+        rows.extend([["; ".join(v)] for _row, v in sorted(by_row.items())])
+    else:
+        width = len(table.headers)
+        rows.append([*table.headers, "Errors"])
+        for number, cells in table.rows:
+            cells = (cells + [""] * width)[:width]
+            rows.append([*map(neutralize, cells), "; ".join(by_row.get(number, []))])
+        if 1 in by_row:
+            rows[0][-1] = "Errors — header: " + "; ".join(by_row[1])
+    stem = job.file_name.rsplit(".", 1)[0]
+    fmt = file_format(job.file_name)
+    if fmt == "xlsx":
+        return write_xlsx(rows, "Errors"), CONTENT_TYPES["xlsx"], f"{stem}-errors.xlsx"
+    return write_csv(rows), CONTENT_TYPES["csv"], f"{stem}-errors.csv"

@@ -1,0 +1,995 @@
+"""Set-based validation of whole files: every row, every error, one query per lookup table.
+
+The rules are the single-record ones: each cell goes through the model field's own `clean`
+(types, lengths, validators, choices - the same calls `full_clean` makes for a form or the API),
+references follow `staff.actions.records.reference_error`, and uniqueness uses the messages of
+`STAFF_CONSTRAINTS` / the location constraints. What differs is only how the data is fetched:
+lookup tables are read once, not per row.
+
+The result is a `Plan`: the rows to create and to update, already resolved to column values,
+the number unchanged, and the errors as (row, column, message).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, MaxLengthValidator, RegexValidator
+from django.db import connection
+from django.db.models import CharField
+
+from clinicorg.access import policy
+from clinicorg.access.actions import ensure_may_grant
+from clinicorg.access.catalogue import P
+from clinicorg.access.models import Role
+from clinicorg.core.errors import Denied
+from clinicorg.core.validators import validate_taxonomy_format
+from clinicorg.directory.actions import _LOCATION_CONSTRAINTS
+from clinicorg.directory.models import (
+    ActiveStatus,
+    Department,
+    EmployeeCategory,
+    Location,
+    Position,
+)
+from clinicorg.staff.actions.records import (
+    EMAIL_TAKEN,
+    STAFF_CONSTRAINTS,
+    SUPERVISOR_NOT_APPOINTED,
+    SUPERVISOR_SELF,
+    normalize_email,
+    reference_error,
+)
+from clinicorg.staff.models import StaffMember, Status, Supervisor, TaxonomyAssignment
+
+from .columns import COLUMNS, column_letter, header_index, normalize_header
+from .readers import Table
+
+CHUNK = 5000
+YES = frozenset({"yes", "y", "true", "1", "x"})
+NO = frozenset({"no", "n", "false", "0", ""})
+_SPLIT = re.compile(r"[;,\n]")
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, column {self.column}" if self.column else f"row {self.row}"
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Plan:
+    kind: str
+    mode: str
+    total_rows: int = 0
+    creates: list = field(default_factory=list)
+    updates: list = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    file_message: str = ""
+
+    @property
+    def error_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and not self.file_message
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.errors.append(RowError(row, column, message))
+
+
+def _first_message(exc: ValidationError) -> str:
+    return exc.messages[0] if exc.messages else "Invalid value."
+
+
+def map_headers(kind: str, table: Table, plan: Plan) -> dict[str, int] | None:
+    """Column key -> index, or None after reporting unknown, duplicate and missing columns."""
+    accepted = header_index(kind)
+    found: dict[str, int] = {}
+    for i, header in enumerate(table.headers):
+        norm = normalize_header(header)
+        letter = column_letter(i)
+        if not norm:
+            if any(i < len(cells) and cells[i].strip() for _n, cells in table.rows[:1000]):
+                plan.error(1, letter, f"Column {letter} has values but no header.")
+            continue
+        col = accepted.get(norm)
+        if col is None:
+            plan.error(1, letter, f"Unknown column “{header.strip()}”.")
+        elif col.key in found:
+            plan.error(1, letter, f"Column “{col.label}” appears twice.")
+        else:
+            found[col.key] = i
+    for col in COLUMNS[kind]:
+        if col.required and col.key not in found:
+            plan.error(1, col.label, f"Missing required column “{col.label}”.")
+    if plan.errors:
+        expected = ", ".join(c.label for c in COLUMNS[kind])
+        plan.file_message = (
+            f"The header row does not match the template. Expected columns: {expected}."
+        )
+        return None
+    return found
+
+
+def _unneutralize(value: str) -> str:
+    """Undo the apostrophe exports put before =, +, -, @ (so exported files import back)."""
+    if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
+        return value[1:]
+    return value
+
+
+def parse_yes_no(value: str) -> bool | None:
+    v = value.strip().lower()
+    if v in YES:
+        return True
+    if v in NO:
+        return False
+    return None
+
+
+def parse_date_text(value: str) -> str:
+    """Accept ISO, US (MM/DD/YYYY) and Excel serial dates; return ISO text for DateField."""
+    m = _US_DATE.match(value)
+    if m:
+        month, day, year = (int(x) for x in m.groups())
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return value
+    if _SERIAL.match(value):
+        return (date(1899, 12, 30) + timedelta(days=int(float(value)))).isoformat()
+    return value
+
+
+# A strict subset of what Django's EmailValidator accepts (plain dot-atom local part, ASCII
+# host names): a match is certainly valid; anything else goes through the validator itself.
+# Host labels here cannot start or end with "-"; the length test below keeps each under 64.
+_PLAIN_EMAIL = re.compile(
+    r"^[A-Za-z0-9_+-]++(?:\.[A-Za-z0-9_+-]++)*+@[a-z0-9]++(?:[.-][a-z0-9]++)*\.[a-z]{2,63}$"
+)
+
+
+def _fast_check(validator):
+    """A cheap test that implies `validator` passes, or None when there is none."""
+    if isinstance(validator, MaxLengthValidator):
+        limit = validator.limit_value
+        return lambda v: len(v) <= limit
+    if isinstance(validator, EmailValidator):
+        return lambda v: (
+            len(v) <= 254 and len(v) - v.find("@") <= 64 and _PLAIN_EMAIL.match(v) is not None
+        )
+    if type(validator) is RegexValidator and not validator.inverse_match:
+        # The validator's own pattern, compiled here: its lazy wrapper costs more than the match.
+        regex = re.compile(validator.regex.pattern, validator.regex.flags)
+        return lambda v: regex.search(v) is not None
+    return None
+
+
+class FieldCleaner:
+    """A model field's own `clean` (the rules `full_clean` applies), made cheap per row.
+
+    For text fields whose validators all have a cheap sufficient test (length, a regex, a
+    plain email address), a value passing those tests is accepted without the full call;
+    any other value - and every value of other fields - goes through `field.clean`, which
+    gives the exact message. Low-cardinality columns are memoized.
+    """
+
+    def __init__(self, model, name: str, *, memo: bool = False):
+        self.field = field = model._meta.get_field(name)
+        self.memo: dict | None = {} if memo else None
+        self.fast = None
+        if isinstance(field, CharField) and not field.choices:
+            checks = [_fast_check(v) for v in field.validators]
+            if all(c is not None for c in checks):
+                self.fast = checks
+        self.empty = self._clean("")
+
+    def _clean(self, value):
+        if value == "" and self.field.null and self.field.blank:
+            return None, None
+        try:
+            return self.field.clean(value, None), None
+        except ValidationError as exc:
+            return None, _first_message(exc)
+
+    def __call__(self, value):
+        if not value:
+            return self.empty
+        fast = self.fast
+        if fast is not None:
+            for check in fast:
+                if not check(value):
+                    break
+            else:
+                return value, None
+        memo = self.memo
+        if memo is not None and value in memo:
+            return memo[value]
+        result = self._clean(value)
+        if memo is not None and len(memo) < 10_000:
+            memo[value] = result
+        return result
+
+
+def _chunks(seq, size=CHUNK):
+    seq = list(seq)
+    for start in range(0, len(seq), size):
+        yield seq[start : start + size]
+
+
+class _Progress:
+    def __init__(self, total, on_progress):
+        self.total = max(total, 1)
+        self.on_progress = on_progress
+
+    def tick(self, i):
+        if self.on_progress is not None and i % 5000 == 0:
+            self.on_progress(i / self.total)
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+STAFF_TEXT_FIELDS = ("first_name", "last_name", "display_name", "employee_id", "phone", "npi")
+STAFF_REF_FIELDS = ("primary_location", "role", "department", "position", "category")
+# Audit snapshot order (as records.STAFF_AUDIT_FIELDS).
+STAFF_VALUE_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "display_name",
+    "primary_location_id",
+    "role_id",
+    "department_id",
+    "position_id",
+    "category_id",
+    "supervisor_id",
+    "employee_id",
+    "phone",
+    "hire_date",
+    "npi",
+    "capacity",
+    "scheduling_step",
+)
+
+
+@dataclass
+class Ref:
+    id: int
+    name: str
+    active: bool
+    organization_id: int
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class StaffLookups:
+    """The organization's reference data, read once."""
+
+    def __init__(self, org_id: int):
+        self.org_id = org_id
+        self.locations: dict[str, Ref] = {}
+        self.location_by_id: dict[int, Ref] = {}
+        for pk, code, name, status in Location.objects.filter(organization_id=org_id).values_list(
+            "id", "code", "name", "status"
+        ):
+            ref = Ref(pk, name, status == ActiveStatus.ACTIVE, org_id)
+            ref.code = code
+            self.locations[code.lower()] = ref
+            self.location_by_id[pk] = ref
+        self.roles: dict[str, Ref] = {}
+        self.role_by_id: dict[int, Ref] = {}
+        self.admin_role_ids: set[int] = set()
+        self.role_objects = {r.pk: r for r in Role.objects.filter(organization_id=org_id)}
+        for role in self.role_objects.values():
+            pk, name, key = role.pk, role.name, role.key
+            ref = Ref(pk, name, True, org_id)
+            self.roles[name.lower()] = ref
+            if key:
+                self.roles.setdefault(key.lower(), ref)
+                self.roles.setdefault(key.replace("_", " ").lower(), ref)
+                if key == "administrator":
+                    self.admin_role_ids.add(pk)
+            self.role_by_id[pk] = ref
+        self.named: dict[str, dict[str, Ref]] = {}
+        self.named_by_id: dict[str, dict[int, Ref]] = {}
+        for fname, qs, active in (
+            ("department", Department.objects.values_list("id", "name", "is_active"), None),
+            ("position", Position.objects.values_list("id", "name", "is_active"), None),
+            ("category", EmployeeCategory.objects.values_list("id", "name", "status"), "active"),
+        ):
+            by_name, by_id = {}, {}
+            for pk, name, flag in qs.filter(organization_id=org_id):
+                ref = Ref(pk, name, flag == active if active else bool(flag), org_id)
+                by_name[name.lower()] = ref
+                by_id[pk] = ref
+            self.named[fname] = by_name
+            self.named_by_id[fname] = by_id
+        self.supervisors: dict[str, tuple[int, str]] = {}
+        self.supervisor_by_id: dict[int, str] = {}
+        for staff_id, email, first, last in Supervisor.objects.filter(
+            organization_id=org_id
+        ).values_list("staff_id", "staff__email", "staff__first_name", "staff__last_name"):
+            label = f"{first} {last}".strip() or email
+            self.supervisors[email.lower()] = (staff_id, label)
+            self.supervisor_by_id[staff_id] = label
+        self._taxonomy: set[str] | None = None
+
+    def taxonomy_codes(self) -> set[str]:
+        if self._taxonomy is None:
+            from clinicorg.staff.models import TaxonomyCode
+
+            self._taxonomy = set(TaxonomyCode.objects.values_list("code", flat=True))
+        return self._taxonomy
+
+    def role_names(self) -> str:
+        return ", ".join(sorted({r.name for r in self.roles.values()}))
+
+
+# What the preview reads of existing members: their key, status and every imported value.
+_EXISTING_FIELDS = ("id", "organization_id", "status", *STAFF_VALUE_FIELDS)
+
+
+def _existing_by_email(emails) -> dict[str, dict]:
+    """Members of the whole installation with these (lower-cased) emails, in a few queries."""
+    out: dict[str, dict] = {}
+    meta = StaffMember._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(f).column) for f in _EXISTING_FIELDS)
+    table = quote(meta.db_table)
+    hire_date = meta.get_field("hire_date")
+    # Raw SQL: the ORM's per-parameter work dominates a 5,000-value IN list; the expression
+    # matches the unique index on LOWER(email).
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cur:
+        for chunk in _chunks(emails, 20_000 if postgres else CHUNK):
+            if postgres:
+                # One array parameter: psycopg would parse 20,000 placeholders otherwise.
+                where, params = f"LOWER({quote('email')}) = ANY(%s)", [chunk]
+            else:
+                where = f"LOWER({quote('email')}) IN ({', '.join(['%s'] * len(chunk))})"
+                params = chunk
+            cur.execute(f"SELECT {columns} FROM {table} WHERE {where}", params)
+            for values in cur.fetchall():
+                row = dict(zip(_EXISTING_FIELDS, values, strict=True))
+                if isinstance(row["hire_date"], str):
+                    row["hire_date"] = hire_date.to_python(row["hire_date"])
+                out[row["email"].lower()] = row
+    return out
+
+
+def _audit_value(name: str, value, lookups: StaffLookups):
+    """The audit log's rendering of a value (foreign keys by their display name)."""
+    if value is None:
+        return None
+    if name == "primary_location_id":
+        return lookups.location_by_id[value].name
+    if name == "role_id":
+        return lookups.role_by_id[value].name
+    if name in ("department_id", "position_id", "category_id"):
+        return lookups.named_by_id[name[:-3]][value].name
+    if name == "supervisor_id":
+        return lookups.supervisor_by_id.get(value, str(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+_FK_ATTNAMES = frozenset(
+    (
+        "primary_location_id",
+        "role_id",
+        "department_id",
+        "position_id",
+        "category_id",
+        "supervisor_id",
+    )
+)
+
+
+def audit_name(attname: str) -> str:
+    """The audit log names fields as the models do (`role`, not `role_id`)."""
+    return attname[:-3] if attname in _FK_ATTNAMES else attname
+
+
+def _columns(table: Table, cols: dict[str, int]) -> dict[str, list[str]]:
+    """Each mapped column as a list of stripped cell texts, one per data row."""
+    width = len(table.headers)
+    for _n, cells in table.rows:
+        if len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+    out = {}
+    for key, idx in cols.items():
+        values = [cells[idx].strip() for _n, cells in table.rows]
+        for j in [j for j, v in enumerate(values) if v[:1] == "'"]:
+            values[j] = _unneutralize(values[j])
+        out[key] = values
+    return out
+
+
+class _RefMemo:
+    """(id, message) for a referenced value, computed once per distinct text."""
+
+    def __init__(self, resolve):
+        self.resolve = resolve
+        self.memo: dict = {}
+
+    def __call__(self, text):
+        try:
+            return self.memo[text]
+        except KeyError:
+            result = self.memo[text] = self.resolve(text)
+            return result
+
+
+def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
+    from .models import Mode
+
+    plan = Plan(kind="staff", mode=mode, total_rows=len(table.rows))
+    cols = map_headers("staff", table, plan)
+    if cols is None:
+        return plan
+    org_id = actor.organization_id
+    labels = {c.key: c.label for c in COLUMNS["staff"]}
+    lookups = StaffLookups(org_id)
+    updating = mode == Mode.UPDATE
+    data = _columns(table, cols)
+    required = {c.key for c in COLUMNS["staff"] if c.required}
+    for key in [k for k, values in data.items() if k not in required and not any(values)]:
+        # An empty column means the same as an absent one (defaults; unchanged on update).
+        del data[key]
+    n_rows = len(table.rows)
+    blank = [""] * n_rows
+    numbers = [n for n, _c in table.rows]
+
+    def col(key):
+        return data.get(key, blank)
+
+    emails_in = [normalize_email(e) for e in col("email")]
+    existing = _existing_by_email({e.lower() for e in emails_in if e})
+    taken_ids: dict[str, int] = {}
+    taken_npis: dict[str, int] = {}
+    with connection.cursor() as cur:
+        # Raw rows: the organization may have 100,000 members; the ORM's per-row cost shows.
+        cur.execute(
+            f"SELECT id, employee_id, npi FROM {StaffMember._meta.db_table} "
+            "WHERE organization_id = %s AND (employee_id <> '' OR npi <> '')",
+            [org_id],
+        )
+        taken = cur.fetchall()
+    for pk, emp, npi in taken:
+        if emp:
+            taken_ids[emp] = pk
+        if npi:
+            taken_npis[npi] = pk
+    existing_admins = set(
+        StaffMember.objects.filter(
+            organization_id=org_id, status=Status.ACTIVE, role_id__in=lookups.admin_role_ids
+        ).values_list("id", flat=True)
+    )
+
+    clean = {name: FieldCleaner(StaffMember, name) for name in STAFF_TEXT_FIELDS}
+    clean_email = FieldCleaner(StaffMember, "email")
+    clean_date = FieldCleaner(StaffMember, "hire_date", memo=True)
+    clean_int = {
+        name: FieldCleaner(StaffMember, name, memo=True) for name in ("capacity", "scheduling_step")
+    }
+    defaults = {
+        "capacity": StaffMember._meta.get_field("capacity").get_default(),
+        "scheduling_step": StaffMember._meta.get_field("scheduling_step").get_default(),
+    }
+    location_decisions: dict[int, str | None] = {}
+
+    def location_denial(loc_id: int) -> str | None:
+        if loc_id not in location_decisions:
+            ref = lookups.location_by_id[loc_id]
+            loc = Location(id=loc_id, organization_id=org_id, name=ref.name)
+            loc.status = ActiveStatus.ACTIVE if ref.active else ActiveStatus.INACTIVE
+            d = policy.explain(actor, P.MANAGE_STAFF, loc)
+            location_decisions[loc_id] = None if d.allowed else d.message
+        return location_decisions[loc_id]
+
+    def resolve_location(code):
+        if not code:
+            return None, "This field cannot be blank."
+        ref = lookups.locations.get(code.lower())
+        if ref is None:
+            return None, f"No location with code “{code}”."
+        return ref.id, None
+
+    def resolve_role(name):
+        if not name:
+            return None, "This field cannot be blank."
+        ref = lookups.roles.get(name.lower())
+        if ref is None:
+            return None, f"No role named “{name}”. Roles: {lookups.role_names()}."
+        return ref.id, None
+
+    def named_resolver(fname):
+        def resolve(text):
+            ref = lookups.named[fname].get(text.lower())
+            if ref is None:
+                return None, f"No {fname} named “{text}”."
+            return ref.id, None
+
+        return resolve
+
+    grant_denials: dict[int, str | None] = {}
+
+    def grant_denial(role_id: int) -> str | None:
+        """Nobody hands out a permission they do not hold (access.actions.ensure_may_grant)."""
+        if role_id not in grant_denials:
+            try:
+                ensure_may_grant(actor, lookups.role_objects[role_id].permission_set)
+            except Denied as exc:
+                grant_denials[role_id] = exc.decision.message
+            else:
+                grant_denials[role_id] = None
+        return grant_denials[role_id]
+
+    ref_location = _RefMemo(resolve_location)
+    ref_role = _RefMemo(resolve_role)
+    ref_named = {f: _RefMemo(named_resolver(f)) for f in ("department", "position", "category")}
+    named_by_id = lookups.named_by_id
+
+    def rule(field, ref_id, by_id, is_change):
+        """The single-record rule for a reference (records.reference_error), per row."""
+        return reference_error(field, by_id[ref_id], org_id, changing=is_change)
+
+    seen_emails: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
+    seen_npis: dict[str, int] = {}
+    demoted: list[tuple[int, int]] = []
+    progress = _Progress(n_rows, on_progress)
+    err = plan.error
+    text_cols = [(name, col(name), clean[name]) for name in STAFF_TEXT_FIELDS if name in data]
+    c_location, c_role = col("primary_location"), col("role")
+    named_cols = [
+        (f, col(f), ref_named[f]) for f in ("department", "position", "category") if f in data
+    ]
+    c_date = col("hire_date") if "hire_date" in data else None
+    int_cols = [(name, col(name), clean_int[name]) for name in ("capacity", "scheduling_step")]
+    c_supervisor = col("supervisor") if "supervisor" in data else None
+    c_extra = col("extra_locations") if "extra_locations" in data else None
+    c_tax = col("taxonomies") if "taxonomies" in data else None
+    c_status = col("status") if "status" in data else None
+    c_invite = col("send_invitation") if "send_invitation" in data else None
+    location_by_id = lookups.location_by_id
+
+    for i in range(n_rows):
+        row = numbers[i]
+        if i % 5000 == 0:
+            progress.tick(i)
+        n_errors = len(plan.errors)
+        values: dict = {}
+        email, msg = clean_email(emails_in[i])
+        current = None
+        if msg:
+            err(row, labels["email"], msg)
+        else:
+            key = email.lower()
+            first = seen_emails.get(key)
+            if first is not None:
+                err(
+                    row,
+                    labels["email"],
+                    f"This email appears more than once in the file (row {first}).",
+                )
+            else:
+                seen_emails[key] = row
+            found = existing.get(key)
+            if found is not None:
+                if found["organization_id"] != org_id or not updating:
+                    err(row, labels["email"], EMAIL_TAKEN)
+                else:
+                    current = found
+            values["email"] = email if current is None else current["email"]
+        for name, column, cleaner in text_cols:
+            raw = column[i]
+            if current is not None and raw == "":
+                continue
+            value, msg = cleaner(raw)
+            if msg:
+                err(row, labels[name], msg)
+            else:
+                values[name] = value
+        if c_date is not None:
+            raw = c_date[i]
+            if raw or current is None:
+                if len(raw) > 10 and raw[4:5] == "-" and raw[10:11] in (" ", "T"):
+                    raw = raw[:10]
+                value, msg = clean_date(parse_date_text(raw) if raw else raw)
+                if msg:
+                    err(row, labels["hire_date"], msg)
+                else:
+                    values["hire_date"] = value
+        for name, column, cleaner in int_cols:
+            raw = column[i]
+            if raw == "":
+                if current is None:
+                    values[name] = defaults[name]
+                continue
+            value, msg = cleaner(raw)
+            if msg:
+                err(row, labels[name], msg)
+            else:
+                values[name] = value
+        # References, by code or name, with the single-record rule for each.
+        code = c_location[i]
+        if code or current is None:
+            loc_id, msg = ref_location(code)
+            if msg is None:
+                is_change = current is None or current["primary_location_id"] != loc_id
+                msg = rule("primary_location", loc_id, location_by_id, is_change)
+                msg = msg or location_denial(loc_id)
+            if msg:
+                err(row, labels["primary_location"], msg)
+            else:
+                values["primary_location_id"] = loc_id
+        if current is not None:
+            msg = location_denial(current["primary_location_id"])
+            if msg:
+                err(row, labels["email"], msg)
+        role_text = c_role[i]
+        if role_text or current is None:
+            role_id, msg = ref_role(role_text)
+            if msg is None and (current is None or current["role_id"] != role_id):
+                msg = grant_denial(role_id)
+            if msg:
+                err(row, labels["role"], msg)
+            else:
+                values["role_id"] = role_id
+                if (
+                    current is not None
+                    and current["id"] in existing_admins
+                    and role_id not in lookups.admin_role_ids
+                ):
+                    demoted.append((row, current["id"]))
+        for fname, column, resolver in named_cols:
+            text = column[i]
+            if not text:
+                if current is None:
+                    values[f"{fname}_id"] = None
+                continue
+            ref_id, msg = resolver(text)
+            if msg is None:
+                is_change = current is None or current[f"{fname}_id"] != ref_id
+                msg = rule(fname, ref_id, named_by_id[fname], is_change)
+            if msg:
+                err(row, labels[fname], msg)
+            else:
+                values[f"{fname}_id"] = ref_id
+        if c_supervisor is not None:
+            text = normalize_email(c_supervisor[i]).lower()
+            if text:
+                sup = lookups.supervisors.get(text)
+                if sup is None:
+                    err(row, labels["supervisor"], SUPERVISOR_NOT_APPOINTED)
+                elif current is not None and sup[0] == current["id"]:
+                    err(row, labels["supervisor"], SUPERVISOR_SELF)
+                else:
+                    values["supervisor_id"] = sup[0]
+            elif current is None:
+                values["supervisor_id"] = None
+        # Uniqueness within the organization and within the file.
+        own_id = current["id"] if current is not None else None
+        emp = values.get("employee_id")
+        if emp:
+            other = taken_ids.get(emp)
+            if other is not None and other != own_id:
+                err(row, labels["employee_id"], STAFF_CONSTRAINTS["staff_employee_id_unique"][1])
+            elif emp in seen_ids:
+                err(
+                    row,
+                    labels["employee_id"],
+                    f"This employee id appears more than once in the file (row {seen_ids[emp]}).",
+                )
+            else:
+                seen_ids[emp] = row
+        npi = values.get("npi")
+        if npi:
+            other = taken_npis.get(npi)
+            if other is not None and other != own_id:
+                err(row, labels["npi"], STAFF_CONSTRAINTS["staff_npi_unique"][1])
+            elif npi in seen_npis:
+                err(
+                    row,
+                    labels["npi"],
+                    f"This NPI appears more than once in the file (row {seen_npis[npi]}).",
+                )
+            else:
+                seen_npis[npi] = row
+        extra = None
+        if c_extra is not None:
+            text = c_extra[i]
+            if text:
+                extra = []
+                for code in _SPLIT.split(text):
+                    code = code.strip()
+                    if not code:
+                        continue
+                    ref = lookups.locations.get(code.lower())
+                    if ref is None:
+                        err(row, labels["extra_locations"], f"No location with code “{code}”.")
+                    elif ref.id not in extra:
+                        extra.append(ref.id)
+        taxonomies = None
+        if c_tax is not None:
+            text = c_tax[i]
+            if text:
+                taxonomies = []
+                for code in _SPLIT.split(text):
+                    code = code.strip().upper()
+                    if not code:
+                        continue
+                    try:
+                        validate_taxonomy_format(code)
+                    except ValidationError as exc:
+                        err(row, labels["taxonomies"], f"“{code}”: {_first_message(exc)}")
+                        continue
+                    known = lookups.taxonomy_codes()
+                    if known and code not in known:
+                        err(
+                            row,
+                            labels["taxonomies"],
+                            f"“{code}” is not in the loaded NUCC taxonomy code set.",
+                        )
+                    elif code not in taxonomies:
+                        taxonomies.append(code)
+        if c_status is not None:
+            wanted = c_status[i].lower().replace(" ", "_")
+            now_status = current["status"] if current is not None else Status.PENDING
+            if wanted and wanted != now_status:
+                err(
+                    row,
+                    labels["status"],
+                    "New members are imported as Pending."
+                    if current is None
+                    else f"This member is {Status(now_status).label}; status changes need a "
+                    "reason and are made on the member's profile.",
+                )
+        invite = False
+        if c_invite is not None:
+            text = c_invite[i]
+            flag = parse_yes_no(text)
+            if flag is None:
+                err(row, labels["send_invitation"], f"Enter yes or no (not “{text}”).")
+            else:
+                invite = flag and current is None
+        if len(plan.errors) != n_errors:
+            continue
+        if current is None:
+            plan.creates.append(
+                {
+                    "row": row,
+                    "values": values,
+                    "extra": extra or [],
+                    "taxonomies": taxonomies or [],
+                    "invite": invite,
+                }
+            )
+        else:
+            changes = {}
+            for name, value in values.items():
+                old = current.get(name)
+                if old != value:
+                    changes[name] = [old, value]
+            if changes or extra is not None or taxonomies is not None:
+                plan.updates.append(
+                    {
+                        "row": row,
+                        "id": current["id"],
+                        "changes": changes,
+                        "extra": extra,
+                        "taxonomies": taxonomies,
+                        "current": current,
+                    }
+                )
+            else:
+                plan.unchanged += 1
+    if demoted and not (existing_admins - {pk for _r, pk in demoted}):
+        for row, _pk in demoted:
+            plan.error(
+                row,
+                labels["role"],
+                "This would leave the organization without an active Administrator; keep the "
+                "Administrator role for at least one active member.",
+            )
+    if plan.updates:
+        _drop_unchanged_relations(plan)
+    if plan.errors:
+        plan.errors.sort(key=lambda e: e.row)
+    plan.lookups = lookups
+    return plan
+
+
+def _drop_unchanged_relations(plan: Plan) -> None:
+    """Updates whose only 'change' is an identical location or taxonomy list are unchanged."""
+    ids = [u["id"] for u in plan.updates]
+    through = StaffMember.extra_locations.through
+    extra_now: dict[int, set[int]] = {}
+    tax_now: dict[int, list[str]] = {}
+    for chunk in _chunks(ids):
+        for sid, lid in through.objects.filter(staffmember_id__in=chunk).values_list(
+            "staffmember_id", "location_id"
+        ):
+            extra_now.setdefault(sid, set()).add(lid)
+        for sid, code, primary in TaxonomyAssignment.objects.filter(staff_id__in=chunk).values_list(
+            "staff_id", "code", "is_primary"
+        ):
+            codes = tax_now.setdefault(sid, [])
+            codes.insert(0, code) if primary else codes.append(code)
+    kept = []
+    for u in plan.updates:
+        if u["extra"] is not None:
+            if set(u["extra"]) == extra_now.get(u["id"], set()):
+                u["extra"] = None
+            else:
+                u["extra_before"] = sorted(extra_now.get(u["id"], set()))
+        if u["taxonomies"] is not None:
+            before = tax_now.get(u["id"], [])
+            if u["taxonomies"] == before:
+                u["taxonomies"] = None
+            else:
+                u["taxonomies_before"] = before
+        if u["changes"] or u["extra"] is not None or u["taxonomies"] is not None:
+            kept.append(u)
+        else:
+            plan.unchanged += 1
+    plan.updates = kept
+
+
+# --- locations -------------------------------------------------------------------------------
+
+LOCATION_TEXT_FIELDS = (
+    "name",
+    "code",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "timezone",
+    "status",
+    "npi",
+    "place_of_service",
+)
+
+
+def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
+    from .models import Mode
+
+    plan = Plan(kind="locations", mode=mode, total_rows=len(table.rows))
+    cols = map_headers("locations", table, plan)
+    if cols is None:
+        return plan
+    org_id = actor.organization_id
+    labels = {c.key: c.label for c in COLUMNS["locations"]}
+    updating = mode == Mode.UPDATE
+    existing = {
+        row["code"].lower(): row
+        for row in Location.objects.filter(organization_id=org_id).values(
+            "id", *LOCATION_TEXT_FIELDS, "credentialing_enabled"
+        )
+    }
+    names = {row["name"].lower(): row["id"] for row in existing.values()}
+    clean = {name: FieldCleaner(Location, name) for name in LOCATION_TEXT_FIELDS}
+    defaults = {
+        f.name: f.get_default()
+        for f in Location._meta.concrete_fields
+        if f.name in LOCATION_TEXT_FIELDS or f.name == "credentialing_enabled"
+    }
+    name_taken = _LOCATION_CONSTRAINTS["location_name_unique_ci"][1]
+    code_taken = _LOCATION_CONSTRAINTS["location_code_unique_ci"][1]
+    seen_codes: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    progress = _Progress(len(table.rows), on_progress)
+    for i, (row, cells) in enumerate(table.rows, start=1):
+        progress.tick(i)
+        n_errors = len(plan.errors)
+
+        def cell(key, cells=cells):
+            idx = cols.get(key)
+            return _unneutralize(cells[idx].strip()) if idx is not None and idx < len(cells) else ""
+
+        code = cell("code")
+        current = existing.get(code.lower()) if code else None
+        if current is not None and not updating:
+            plan.error(row, labels["code"], code_taken)
+            current = None
+        if current is not None:
+            d = policy.explain(
+                actor,
+                P.MANAGE_LOCATIONS,
+                Location(
+                    **{k: current[k] for k in ("id", "name", "status")}, organization_id=org_id
+                ),
+            )
+            if not d.allowed:
+                plan.error(row, labels["code"], d.message)
+        values = {}
+        for name in LOCATION_TEXT_FIELDS:
+            if name not in cols:
+                if current is None:
+                    values[name] = defaults[name]
+                continue
+            raw = cell(name)
+            if raw == "" and (current is not None or defaults[name]):
+                if current is None:
+                    values[name] = defaults[name]
+                continue
+            if name == "status":
+                raw = raw.lower()
+            value, msg = clean[name](raw)
+            if msg:
+                plan.error(row, labels[name], msg)
+            else:
+                values[name] = value
+        if "credentialing_enabled" in cols:
+            text = cell("credentialing_enabled")
+            flag = parse_yes_no(text)
+            if flag is None:
+                plan.error(row, labels["credentialing_enabled"], f"Enter yes or no (not “{text}”).")
+            elif text or current is None:
+                values["credentialing_enabled"] = flag
+        elif current is None:
+            values["credentialing_enabled"] = False
+        key = values.get("code", "").lower()
+        if key:
+            if key in seen_codes:
+                plan.error(
+                    row,
+                    labels["code"],
+                    f"This code appears more than once in the file (row {seen_codes[key]}).",
+                )
+            seen_codes[key] = row
+        lname = values.get("name", "").lower()
+        if lname:
+            owner = names.get(lname)
+            if owner is not None and (current is None or owner != current["id"]):
+                plan.error(row, labels["name"], name_taken)
+            elif lname in seen_names:
+                plan.error(
+                    row,
+                    labels["name"],
+                    f"This name appears more than once in the file (row {seen_names[lname]}).",
+                )
+            seen_names[lname] = row
+        if len(plan.errors) != n_errors:
+            continue
+        if current is None:
+            plan.creates.append({"row": row, "values": values})
+        else:
+            changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
+            if changes:
+                plan.updates.append(
+                    {"row": row, "id": current["id"], "changes": changes, "current": current}
+                )
+            else:
+                plan.unchanged += 1
+    plan.errors.sort(key=lambda e: e.row)
+    return plan
+
+
+def validate_table(kind: str, table: Table, *, actor, mode: str, on_progress=None) -> Plan:
+    if kind == "staff":
+        policy.require(actor, P.MANAGE_STAFF)
+        return validate_staff(table, actor=actor, mode=mode, on_progress=on_progress)
+    policy.require(actor, P.MANAGE_LOCATIONS)
+    return validate_locations(table, actor=actor, mode=mode, on_progress=on_progress)
