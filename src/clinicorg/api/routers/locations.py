@@ -1,0 +1,216 @@
+"""/api/v1/locations: locations, their payer enrollments and managers."""
+
+from datetime import date
+from typing import Literal
+
+from ninja import Query, Router, Schema
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.directory import actions, queries
+from clinicorg.directory.models import PayerEnrollment
+
+from ..pagination import PageParams, paginate
+from ..schemas import ERRORS
+
+router = Router()
+
+
+class EnrollmentOut(Schema):
+    id: int
+    payer_name: str
+    payer_id: str
+    status: str
+    effective_date: date | None
+
+
+class ManagerOut(Schema):
+    id: int
+    email: str
+    name: str
+
+
+class LocationOut(Schema):
+    id: int
+    name: str
+    code: str
+    status: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    phone: str
+    timezone: str
+    npi: str
+    place_of_service: str
+    credentialing_enabled: bool
+    staff_count: int | None = None
+
+
+class LocationDetailOut(LocationOut):
+    payer_enrollments: list[EnrollmentOut]
+    managers: list[ManagerOut]
+
+
+class LocationIn(Schema):
+    name: str
+    code: str
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    phone: str = ""
+    timezone: str = "America/New_York"
+    npi: str = ""
+    place_of_service: str = ""
+    credentialing_enabled: bool = False
+
+
+class LocationPatch(Schema):
+    name: str | None = None
+    code: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    phone: str | None = None
+    timezone: str | None = None
+    npi: str | None = None
+    place_of_service: str | None = None
+    credentialing_enabled: bool | None = None
+    status: Literal["active", "inactive"] | None = None
+
+
+class LocationFilters(Schema):
+    q: str = ""
+    status: Literal["", "active", "inactive"] = ""
+    sort: str = ""
+
+
+class EnrollmentIn(Schema):
+    payer_name: str
+    payer_id: str
+    status: Literal["pending", "active", "terminated"] = "pending"
+    effective_date: date | None = None
+
+
+class EnrollmentPatch(Schema):
+    payer_name: str | None = None
+    payer_id: str | None = None
+    status: Literal["pending", "active", "terminated"] | None = None
+    effective_date: date | None = None
+
+
+class ManagersIn(Schema):
+    staff: list[int]
+
+
+class LocationPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[LocationOut]
+
+
+def _detail(actor, pk):
+    location = queries.get_location(actor, pk)
+    enrollments = list(location.payer_enrollments.all())
+    managers = [
+        {"id": m.id, "email": m.email, "name": m.full_name} for m in location.managers.all()
+    ]
+    out = LocationDetailOut.from_orm(location).dict()
+    out.update(payer_enrollments=enrollments, managers=managers, staff_count=None)
+    return out
+
+
+@router.get("", response={200: LocationPage, **ERRORS}, summary="List locations")
+def list_locations(request, filters: Query[LocationFilters], page: Query[PageParams]):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    return paginate(queries.locations_for(request.auth, **filters.dict()), page)
+
+
+@router.post(
+    "", response={201: LocationDetailOut, **ERRORS, 409: dict}, summary="Create a location"
+)
+def create_location(request, payload: LocationIn):
+    location = actions.create_location(payload.dict(), actor=request.auth)
+    return 201, _detail(request.auth, location.pk)
+
+
+@router.get("/{int:location_id}", response={200: LocationDetailOut, **ERRORS})
+def get_location(request, location_id: int):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    return _detail(request.auth, location_id)
+
+
+@router.patch("/{int:location_id}", response={200: LocationDetailOut, **ERRORS})
+def update_location(request, location_id: int, payload: LocationPatch):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    location = queries.get_location(request.auth, location_id)
+    data = payload.dict(exclude_unset=True)
+    status = data.pop("status", None)
+    if data:
+        actions.update_location(location, data, actor=request.auth)
+    if status:
+        actions.set_location_status(location, status, actor=request.auth)
+    return _detail(request.auth, location_id)
+
+
+@router.delete("/{int:location_id}", response={204: None, **ERRORS, 409: dict})
+def delete_location(request, location_id: int):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    location = queries.get_location(request.auth, location_id)
+    actions.delete_location(location, actor=request.auth)
+    return 204, None
+
+
+def _enrollment(actor, location_id, enrollment_id) -> PayerEnrollment:
+    location = queries.get_location(actor, location_id)
+    return location.payer_enrollments.get(pk=enrollment_id)
+
+
+@router.get("/{int:location_id}/payer-enrollments", response={200: list[EnrollmentOut], **ERRORS})
+def list_enrollments(request, location_id: int):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    return list(queries.get_location(request.auth, location_id).payer_enrollments.all())
+
+
+@router.post("/{int:location_id}/payer-enrollments", response={201: EnrollmentOut, **ERRORS})
+def add_enrollment(request, location_id: int, payload: EnrollmentIn):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    location = queries.get_location(request.auth, location_id)
+    return 201, actions.add_payer_enrollment(location, payload.dict(), actor=request.auth)
+
+
+@router.patch(
+    "/{int:location_id}/payer-enrollments/{int:enrollment_id}",
+    response={200: EnrollmentOut, **ERRORS},
+)
+def update_enrollment(request, location_id: int, enrollment_id: int, payload: EnrollmentPatch):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    enrollment = _enrollment(request.auth, location_id, enrollment_id)
+    actions.update_payer_enrollment(
+        enrollment, payload.dict(exclude_unset=True), actor=request.auth
+    )
+    return _enrollment(request.auth, location_id, enrollment_id)
+
+
+@router.delete(
+    "/{int:location_id}/payer-enrollments/{int:enrollment_id}", response={204: None, **ERRORS}
+)
+def remove_enrollment(request, location_id: int, enrollment_id: int):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    enrollment = _enrollment(request.auth, location_id, enrollment_id)
+    actions.remove_payer_enrollment(enrollment, actor=request.auth)
+    return 204, None
+
+
+@router.put("/{int:location_id}/managers", response={200: list[ManagerOut], **ERRORS})
+def set_managers(request, location_id: int, payload: ManagersIn):
+    policy.require(request.auth, P.MANAGE_LOCATIONS)
+    location = queries.get_location(request.auth, location_id)
+    actions.set_location_managers(location, payload.staff, actor=request.auth)
+    return [{"id": m.id, "email": m.email, "name": m.full_name} for m in location.managers.all()]

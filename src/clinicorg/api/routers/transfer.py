@@ -1,0 +1,208 @@
+"""/api/v1/imports and /api/v1/exports: bulk provisioning from spreadsheets, and downloads.
+
+POST /imports takes a multipart upload (file, kind, mode, dry_run) and answers with the job;
+the job runs inline without a broker (so the answer already carries the result) and on a
+worker with REDIS_URL (poll GET /imports/{id}). Without dry_run a valid file is committed at
+once; with dry_run the job stops at the preview and POST /imports/{id}/commit commits it.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.transfer import actions
+from clinicorg.transfer.exports import error_copy, export
+from clinicorg.transfer.models import ImportJob, Kind, Mode
+from clinicorg.transfer.templates import CONTENT_TYPES, build_template
+
+from ..pagination import PageParams, paginate
+from ..schemas import ERRORS
+
+router = Router()
+ERRORS_IN_JOB = 1000
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class Summary(Schema):
+    create: int
+    update: int
+    unchanged: int
+    errors: int
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str
+    mode: str
+    file_name: str
+    state: str
+    phase: str
+    progress: int
+    finished: bool
+    created_at: datetime
+    finished_at: datetime | None
+    created_by: str
+    total_rows: int
+    summary: Summary
+    invitations: int
+    message: str
+    error_count: int
+    errors: list[ImportErrorOut]
+
+
+class ImportJobPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ImportJobOut]
+
+
+class ErrorPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ImportErrorOut]
+
+
+def _out(job: ImportJob, *, errors: bool = True) -> dict:
+    live = None if job.finished else cache.get(actions.progress_key(job.pk))
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "mode": job.mode,
+        "file_name": job.file_name,
+        "state": job.state,
+        "phase": (live or {}).get("phase", job.phase),
+        "progress": (live or {}).get("progress", job.progress),
+        "finished": job.finished,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "created_by": job.actor_label,
+        "total_rows": job.total_rows,
+        "summary": job.summary(),
+        "invitations": job.invitations,
+        "message": job.message,
+        "error_count": job.error_count,
+        "errors": job.errors[:ERRORS_IN_JOB] if errors else [],
+    }
+
+
+def _job(actor, job_id: int) -> ImportJob:
+    policy.require(actor, P.IMPORT_EXPORT)
+    return ImportJob.objects.visible_to(actor).get(pk=job_id)
+
+
+def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.post(
+    "/imports",
+    response={201: ImportJobOut, **ERRORS},
+    summary="Upload a staff or locations file",
+    description="Multipart form: `file` (.xlsx or .csv), `kind` (staff|locations), `mode` "
+    "(create|update), `dry_run` (validate only). Errors are reported as "
+    "`{row, column, message}`.",
+)
+def create_import(
+    request,
+    file: File[UploadedFile],
+    kind: Form[Literal["staff", "locations"]],
+    mode: Form[Literal["create", "update"]] = Mode.CREATE,
+    dry_run: Form[bool] = False,
+):
+    job = actions.start_import(
+        file, file.name or "upload", kind, actor=request.auth, mode=mode, commit=not dry_run
+    )
+    return 201, _out(job)
+
+
+@router.get("/imports", response={200: ImportJobPage, **ERRORS}, summary="Import history")
+def list_imports(request, page: Query[PageParams]):
+    policy.require(request.auth, P.IMPORT_EXPORT)
+    jobs = ImportJob.objects.visible_to(request.auth).order_by("-created_at", "-id")
+    return paginate(jobs, page, lambda j: _out(j, errors=False))
+
+
+@router.get("/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS})
+def get_import(request, job_id: int):
+    """State, phase, progress, summary and the first 1,000 errors of an import."""
+    return _out(_job(request.auth, job_id))
+
+
+@router.get("/imports/{int:job_id}/errors", response={200: ErrorPage, **ERRORS})
+def list_import_errors(request, job_id: int, page: Query[PageParams]):
+    job = _job(request.auth, job_id)
+    items = job.errors[page.offset : page.offset + page.limit]
+    return {"count": job.error_count, "limit": page.limit, "offset": page.offset, "items": items}
+
+
+@router.post("/imports/{int:job_id}/commit", response={200: ImportJobOut, **ERRORS, 409: dict})
+def commit_import(request, job_id: int):
+    """Commit a dry-run import whose file had no errors."""
+    job = actions.commit_import(_job(request.auth, job_id), actor=request.auth)
+    return _out(job)
+
+
+@router.get("/imports/{int:job_id}/error-copy", response={200: None, **ERRORS})
+def import_error_copy(request, job_id: int):
+    """The uploaded file with an Errors column added."""
+    job = _job(request.auth, job_id)
+    if not job.error_count:
+        raise ImportJob.DoesNotExist
+    return _file(*error_copy(job))
+
+
+@router.get("/imports/templates/{kind}", response={200: None, **ERRORS})
+def import_template(
+    request, kind: Literal["staff", "locations"], format: Literal["xlsx", "csv"] = "xlsx"
+):
+    policy.require(request.auth, P.IMPORT_EXPORT)
+    policy.require(request.auth, P.MANAGE_STAFF if kind == Kind.STAFF else P.MANAGE_LOCATIONS)
+    content = build_template(kind, format, request.auth.organization)
+    return _file(content, CONTENT_TYPES[format], f"{kind}-template.{format}")
+
+
+class StaffExportFilters(Schema):
+    q: str = ""
+    status: str = ""
+    location: str = ""
+    role: str = ""
+    department: str = ""
+    position: str = ""
+    category: str = ""
+    sort: str = ""
+
+
+class LocationExportFilters(Schema):
+    q: str = ""
+    status: str = ""
+    sort: str = ""
+
+
+@router.get("/exports/staff", response={200: None, **ERRORS})
+def export_staff(
+    request, filters: Query[StaffExportFilters], format: Literal["xlsx", "csv"] = "csv"
+):
+    """Staff the token may see, with the Employee Center's filters."""
+    return _file(*export("staff", format, request.auth, filters.dict()))
+
+
+@router.get("/exports/locations", response={200: None, **ERRORS})
+def export_locations(
+    request, filters: Query[LocationExportFilters], format: Literal["xlsx", "csv"] = "csv"
+):
+    return _file(*export("locations", format, request.auth, filters.dict()))
