@@ -1,0 +1,151 @@
+"""Forms of the organization pages (structure, settings) and the audit log filter.
+
+They parse and render; the directory actions validate, so every front end gives the same errors.
+"""
+
+from django import forms
+from django.utils.html import format_html, format_html_join
+
+from clinicorg.core.models import Organization, OrganizationNPI
+from clinicorg.directory.models import CategoryStatus
+
+from .forms import timezone_choices
+
+
+def _action_validates(form: forms.Form) -> None:
+    """Drop model validators so a bad value is reported once, in the action's words."""
+    for field in form.fields.values():
+        field.validators = []
+
+
+class LongSelect(forms.Select):
+    """A select of hundreds of plain options (time zones), rendered without a template per
+    option, which made the settings page several times slower."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, " selected" if str(key) == str(value) else "", label)
+                for key, label in self.choices
+            ),
+        )
+        extra = format_html_join("", ' {}="{}"', ((k, v) for k, v in attrs.items() if v))
+        return format_html('<select name="{}"{}>{}</select>', name, extra, options)
+
+
+class NameForm(forms.Form):
+    """Create or rename a department, position or employee category."""
+
+    name = forms.CharField(max_length=100)
+
+    def __init__(self, *args, label="Name", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = label
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        _action_validates(self)
+
+
+class CategoryForm(NameForm):
+    status = forms.ChoiceField(
+        choices=CategoryStatus.choices,
+        help_text="Only Active categories can be assigned. Deprecated ones stay on the staff "
+        "who already have them.",
+    )
+
+
+class OrganizationForm(forms.Form):
+    locals().update(forms.fields_for_model(Organization, fields=("name", "tax_id")))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"] = forms.ChoiceField(
+            label="Time zone",
+            choices=timezone_choices(),
+            widget=LongSelect,
+            help_text="Used for dates and times shown across the organization, such as the "
+            "audit log.",
+        )
+        self.fields["tax_id"].label = "Tax id (EIN)"
+        self.fields["tax_id"].help_text = "Optional, for example 12-3456789."
+        self.order_fields(["name", "timezone", "tax_id"])
+        _action_validates(self)
+
+
+class OrganizationNPIForm(forms.Form):
+    locals().update(forms.fields_for_model(OrganizationNPI, fields=("label", "npi")))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].help_text = "What this NPI is used for, e.g. Billing or Group."
+        self.fields["npi"].help_text = "Type 2 (organizational) NPI, 10 digits."
+        self.fields["npi"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        _action_validates(self)
+
+
+# How the audit log names the kinds of records it stores (model names).
+TARGET_TYPE_LABELS = {
+    "staffmember": "Staff member",
+    "employeecategory": "Employee category",
+    "organizationnpi": "Organization NPI",
+    "payerenrollment": "Payer enrollment",
+    "apitoken": "API token",
+    "accessrule": "Access rule",
+    "taxonomyassignment": "Taxonomy assignment",
+    "importjob": "Import job",
+}
+
+
+def target_type_label(value: str) -> str:
+    return TARGET_TYPE_LABELS.get(value) or value.replace("_", " ").capitalize()
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log filter; invalid values are reported beside the field and ignored."""
+
+    q = forms.CharField(required=False, label="Search")
+    actor = forms.CharField(required=False, label="Actor", max_length=300)
+    action = forms.ChoiceField(required=False, label="Action")
+    target_type = forms.ChoiceField(required=False, label="Target type")
+    target_id = forms.CharField(required=False, label="Target id", max_length=64)
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actions=(), target_types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "All actions")] + [
+            (a, a.replace("_", " ").capitalize()) for a in actions
+        ]
+        self.fields["target_type"].choices = [("", "All targets")] + [
+            (t, target_type_label(t)) for t in target_types
+        ]
+        self.fields["q"].widget.attrs.update(
+            {"type": "search", "placeholder": "Search actor, action, target"}
+        )
+        self.fields["actor"].widget.attrs["placeholder"] = "Email or staff id"
+        self.fields["target_id"].widget.attrs.update({"placeholder": "Id", "inputmode": "numeric"})
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> dict:
+        """The valid filters, in the keywords core.queries.filter_audit_events takes."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            k: data[k]
+            for k in ("q", "actor", "action", "target_type", "target_id", "date_from", "date_to")
+            if k in data and data[k] not in (None, "")
+        }

@@ -1,0 +1,197 @@
+"""Audit log pages: the filtered list, one event, and the CSV export of the filtered list.
+
+Times are shown in the organization's time zone, and the date filters read days in it too.
+"""
+
+import csv
+import zoneinfo
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from clinicorg.access.catalogue import P
+from clinicorg.core.models import AuditEvent
+from clinicorg.core.queries import audit_events_for, get_audit_event
+from clinicorg.directory.models import Location
+
+from ..forms_org import AuditFilterForm, target_type_label
+from .base import paginate, requires
+
+FILTER_KEYS = ("q", "actor", "action", "target_type", "target_id", "date_from", "date_to")
+CSV_COLUMNS = (
+    "time",
+    "actor",
+    "actor_id",
+    "action",
+    "target_type",
+    "target_id",
+    "target",
+    "changes",
+    "request_id",
+    "ip",
+)
+# Spreadsheets run a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _org_timezone(request) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(request.user.organization.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+EMPTY = "(empty)"
+NONE = "(none)"
+
+
+def show_value(value) -> str:
+    """One old or new value of a change, as a person reads it."""
+    if value is None or value == "":
+        return EMPTY
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(show_value(v) for v in value) if value else NONE
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {show_value(v)}" for k, v in value.items()) or NONE
+    return str(value)
+
+
+def change_rows(changes) -> list[tuple[str, str, str]]:
+    """[(field, old, new)] from the stored {field: [old, new]}; odd shapes are shown as they are."""
+    if not isinstance(changes, dict):
+        return [("", "", show_value(changes))] if changes else []
+    rows = []
+    for field, pair in sorted(changes.items()):
+        if isinstance(pair, list | tuple) and len(pair) == 2:
+            rows.append((field, show_value(pair[0]), show_value(pair[1])))
+        else:
+            rows.append((field, "", show_value(pair)))
+    return rows
+
+
+def _filter_form(request):
+    """The filter form with the actions and target types this reader's log contains."""
+    visible = AuditEvent.objects.visible_to(request.user)
+    actions = visible.order_by("action").values_list("action", flat=True).distinct()
+    types = visible.order_by("target_type").values_list("target_type", flat=True).distinct()
+    bound = any(request.GET.get(k) for k in FILTER_KEYS)
+    return AuditFilterForm(
+        request.GET if bound else None,
+        actions=[a for a in actions if a],
+        target_types=[t for t in types if t],
+    )
+
+
+def _events(request, form, tz):
+    # The date filters are days in the organization's time zone.
+    with timezone.override(tz):
+        return audit_events_for(request.user, **form.filters())
+
+
+def _linkable_locations(request, events) -> set[str]:
+    """Ids of the listed locations that still exist and that the reader may open."""
+    ids = {e.target_id for e in events if e.target_type == "location" and e.target_id.isdigit()}
+    if not ids:
+        return set()
+    found = Location.objects.visible_to(request.user).filter(pk__in=[int(i) for i in ids])
+    return {str(pk) for pk in found.values_list("pk", flat=True)}
+
+
+@requires(P.VIEW_AUDIT_LOG)
+def audit_list(request):
+    tz = _org_timezone(request)
+    form = _filter_form(request)
+    page, query = paginate(request, _events(request, form, tz), per_page=50)
+    events = list(page)
+    linkable = _linkable_locations(request, events)
+    for event in events:
+        # In the list a change from nothing shows the new value only.
+        event.change_rows = [
+            (field, "" if old in (EMPTY, NONE) else old, new)
+            for field, old, new in change_rows(event.changes)
+        ]
+        event.target_type_label = target_type_label(event.target_type)
+        event.location_link = event.target_type == "location" and event.target_id in linkable
+    with timezone.override(tz):
+        return render(
+            request,
+            "web/audit/list.html",
+            {
+                "form": form,
+                "page": page,
+                "events": events,
+                "query": query,
+                "filtered": form.is_bound,
+                "tz_name": str(tz),
+            },
+        )
+
+
+@requires(P.VIEW_AUDIT_LOG)
+def audit_detail(request, pk):
+    tz = _org_timezone(request)
+    event = get_audit_event(request.user, pk)
+    location_link = event.target_type == "location" and bool(_linkable_locations(request, [event]))
+    with timezone.override(tz):
+        return render(
+            request,
+            "web/audit/detail.html",
+            {
+                "event": event,
+                "rows": change_rows(event.changes),
+                "location_link": location_link,
+                "target_type_label": target_type_label(event.target_type),
+                "action_label": event.action.replace("_", " ").capitalize(),
+                "tz_name": str(tz),
+            },
+        )
+
+
+def safe_cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_rows(events, tz):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for e in events.iterator(chunk_size=2000):
+        changes = "; ".join(
+            f"{field}: {old} → {new}" if field else new
+            for field, old, new in change_rows(e.changes)
+        )
+        row = (
+            e.occurred_at.astimezone(tz).isoformat(timespec="seconds"),
+            e.actor_label,
+            e.actor_id or "",
+            e.action,
+            e.target_type,
+            e.target_id,
+            e.target_label,
+            changes,
+            e.request_id,
+            e.ip or "",
+        )
+        yield writer.writerow([safe_cell(v) for v in row])
+
+
+@requires(P.VIEW_AUDIT_LOG)
+def audit_export(request):
+    tz = _org_timezone(request)
+    form = _filter_form(request)
+    events = _events(request, form, tz)
+    stamp = timezone.now().astimezone(tz).strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(_csv_rows(events, tz), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    return response

@@ -1,0 +1,177 @@
+"""Location pages: list, create, edit, status, delete, payer enrollments, managers."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from clinicorg.access.catalogue import P
+from clinicorg.core.errors import Conflict
+from clinicorg.directory import actions, queries
+from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
+from clinicorg.staff.models import StaffMember, Status
+
+from ..forms import EnrollmentForm, LocationForm, ManagersForm
+from .base import apply_errors, paginate, requires
+
+
+@requires(P.MANAGE_LOCATIONS)
+def location_list(request):
+    filters = {
+        "q": request.GET.get("q", ""),
+        "status": request.GET.get("status", ""),
+        "sort": request.GET.get("sort", ""),
+    }
+    page, query = paginate(request, queries.locations_for(request.user, **filters))
+    return render(
+        request, "web/locations/list.html", {"page": page, "query": query, "filters": filters}
+    )
+
+
+@requires(P.MANAGE_LOCATIONS)
+def location_create(request):
+    form = LocationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            location = actions.create_location(form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Location “{location.name}” created.")
+            return redirect("web:location_detail", pk=location.pk)
+    return render(request, "web/locations/form.html", {"form": form, "creating": True})
+
+
+@requires(P.MANAGE_LOCATIONS)
+def location_detail(request, pk):
+    location = queries.get_location(request.user, pk)
+    return render(
+        request,
+        "web/locations/detail.html",
+        {
+            "location": location,
+            "enrollments": location.payer_enrollments.all(),
+            "managers": location.managers.all(),
+            "staff_count": location.primary_staff.count(),
+            "enrollment_form": EnrollmentForm(),
+        },
+    )
+
+
+@requires(P.MANAGE_LOCATIONS)
+def location_edit(request, pk):
+    location = queries.get_location(request.user, pk)
+    initial = {f: getattr(location, f) for f in LOCATION_FIELDS}
+    form = LocationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_location(location, form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("web:location_detail", pk=location.pk)
+    return render(
+        request, "web/locations/form.html", {"form": form, "location": location, "creating": False}
+    )
+
+
+@require_POST
+@requires(P.MANAGE_LOCATIONS)
+def location_status(request, pk):
+    location = queries.get_location(request.user, pk)
+    status = request.POST.get("status", "")
+    try:
+        actions.set_location_status(location, status, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        word = "reactivated" if status == "active" else "deactivated"
+        messages.success(request, f"{location.name} {word}.")
+    return redirect("web:location_detail", pk=location.pk)
+
+
+@requires(P.MANAGE_LOCATIONS)
+def location_delete(request, pk):
+    location = queries.get_location(request.user, pk)
+    refs = actions.location_references(location)
+    if request.method == "POST":
+        try:
+            actions.delete_location(location, actor=request.user)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect("web:location_detail", pk=location.pk)
+        messages.success(request, f"Location “{location.name}” deleted.")
+        return redirect("web:location_list")
+    return render(request, "web/locations/delete.html", {"location": location, "refs": refs})
+
+
+@requires(P.MANAGE_LOCATIONS)
+def location_managers(request, pk):
+    location = queries.get_location(request.user, pk)
+    staff = (
+        StaffMember.objects.visible_to(request.user)
+        .exclude(status=Status.DEACTIVATED)
+        .order_by("last_name", "first_name")
+    )
+    choices = [(str(m.pk), f"{m.full_name} · {m.email}") for m in staff]
+    current = [str(pk) for pk in location.managers.values_list("pk", flat=True)]
+    form = ManagersForm(request.POST or None, staff_choices=choices, initial={"managers": current})
+    if request.method == "POST" and form.is_valid():
+        ids = [int(v) for v in form.cleaned_data["managers"]]
+        try:
+            actions.set_location_managers(location, ids, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Managers saved.")
+            return redirect("web:location_detail", pk=location.pk)
+    return render(request, "web/locations/managers.html", {"location": location, "form": form})
+
+
+@requires(P.MANAGE_LOCATIONS)
+def enrollment_create(request, pk):
+    location = queries.get_location(request.user, pk)
+    form = EnrollmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.add_payer_enrollment(location, form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Payer enrollment added.")
+            return redirect("web:location_detail", pk=location.pk)
+    return render(
+        request, "web/locations/enrollment_form.html", {"location": location, "form": form}
+    )
+
+
+@requires(P.MANAGE_LOCATIONS)
+def enrollment_edit(request, pk, eid):
+    location = queries.get_location(request.user, pk)
+    enrollment = get_object_or_404(location.payer_enrollments, pk=eid)
+    initial = {f: getattr(enrollment, f) for f in ENROLLMENT_FIELDS}
+    form = EnrollmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_payer_enrollment(enrollment, form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Payer enrollment saved.")
+            return redirect("web:location_detail", pk=location.pk)
+    return render(
+        request,
+        "web/locations/enrollment_form.html",
+        {"location": location, "form": form, "enrollment": enrollment},
+    )
+
+
+@require_POST
+@requires(P.MANAGE_LOCATIONS)
+def enrollment_delete(request, pk, eid):
+    location = queries.get_location(request.user, pk)
+    enrollment = get_object_or_404(location.payer_enrollments, pk=eid)
+    actions.remove_payer_enrollment(enrollment, actor=request.user)
+    messages.success(request, f"Enrollment with {enrollment.payer_name} removed.")
+    return redirect("web:location_detail", pk=location.pk)

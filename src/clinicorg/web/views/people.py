@@ -1,0 +1,353 @@
+"""People pages: supervisors, provider credentials, and a member's own profile and password."""
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.core.errors import Conflict
+from clinicorg.directory.models import Department, Location
+from clinicorg.staff import actions, supervisors, taxonomy
+from clinicorg.staff.bio import clean_bio, render_bio
+from clinicorg.staff.models import StaffMember, Status
+
+from ..forms_people import (
+    CredentialsForm,
+    LicenseForm,
+    MyProfileForm,
+    RemoveSupervisorForm,
+    SupervisorForm,
+)
+from .base import apply_errors, paginate, requires
+
+# Supervisors
+
+
+def _scope_choices(actor):
+    locations = Location.objects.visible_to(actor).filter(status="active").order_by("name")
+    departments = Department.objects.visible_to(actor).filter(is_active=True).order_by("name")
+    return (
+        {str(x.pk): x for x in locations},
+        {str(x.pk): x for x in departments},
+    )
+
+
+def _supervisor_form(request, *, supervisor=None):
+    locations, departments = _scope_choices(request.user)
+    staff_choices = None
+    if supervisor is None:
+        staff_choices = [
+            (m.pk, f"{m.full_name} · {m.email}")
+            for m in supervisors.appointable_staff(request.user)
+        ]
+        initial = {}
+    else:
+        initial = {
+            "locations": [str(x.pk) for x in supervisor.locations.all()],
+            "departments": [str(x.pk) for x in supervisor.departments.all()],
+        }
+    form = SupervisorForm(
+        request.POST or None,
+        initial=initial,
+        staff_choices=staff_choices,
+        location_choices=[(k, v.name) for k, v in locations.items()],
+        department_choices=[(k, v.name) for k, v in departments.items()],
+    )
+    return form, locations, departments
+
+
+@requires(P.MANAGE_STAFF)
+def supervisor_list(request):
+    page, query = paginate(request, supervisors.supervisors_for(request.user))
+    return render(request, "web/people/supervisors.html", {"page": page, "query": query})
+
+
+@requires(P.MANAGE_STAFF)
+def supervisor_appoint(request):
+    form, locations, departments = _supervisor_form(request)
+    if request.method == "POST" and form.is_valid():
+        member = get_object_or_404(
+            StaffMember.objects.visible_to(request.user), pk=form.cleaned_data["staff"]
+        )
+        try:
+            actions.appoint_supervisor(
+                member,
+                locations=[locations[k] for k in form.cleaned_data["locations"]],
+                departments=[departments[k] for k in form.cleaned_data["departments"]],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{member.full_name} is now a supervisor.")
+            return redirect("web:supervisor_list")
+    return render(request, "web/people/supervisor_form.html", {"form": form})
+
+
+@requires(P.MANAGE_STAFF)
+def supervisor_edit(request, pk):
+    supervisor = supervisors.get_supervisor(request.user, pk)
+    form, locations, departments = _supervisor_form(request, supervisor=supervisor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_supervisor(
+                supervisor,
+                locations=[locations[k] for k in form.cleaned_data["locations"]],
+                departments=[departments[k] for k in form.cleaned_data["departments"]],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Saved what {supervisor.staff.full_name} supervises.")
+            return redirect("web:supervisor_list")
+    return render(
+        request, "web/people/supervisor_form.html", {"form": form, "supervisor": supervisor}
+    )
+
+
+@requires(P.MANAGE_STAFF)
+def supervisor_remove(request, pk):
+    supervisor = supervisors.get_supervisor(request.user, pk)
+    others = (
+        supervisors.supervisors_for(request.user)
+        .exclude(pk=supervisor.pk)
+        .exclude(staff__status=Status.DEACTIVATED)
+    )
+    form = RemoveSupervisorForm(
+        request.POST or None,
+        supervisor_choices=[(s.pk, f"{s.staff.full_name} · {s.staff.email}") for s in others],
+    )
+    if request.method == "POST" and form.is_valid():
+        has_reports = supervisor.report_count > 0
+        choice = form.cleaned_data["reports"] if has_reports else ""
+        reassign_to = None
+        if choice == "reassign":
+            target = form.cleaned_data["reassign_to"]
+            reassign_to = others.filter(pk=target).first() if target else None
+            if reassign_to is None:
+                form.add_error("reassign_to", "Choose the supervisor who takes over the reports.")
+        elif has_reports and choice != "clear":
+            form.add_error("reports", "Choose what happens to the direct reports.")
+        if not form.errors:
+            try:
+                moved = actions.remove_supervisor(
+                    supervisor, actor=request.user, reassign_to=reassign_to, clear=choice == "clear"
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+            else:
+                name = supervisor.staff.full_name
+                if moved and reassign_to is not None:
+                    note = f" {moved} direct report(s) now report to {reassign_to.staff.full_name}."
+                elif moved:
+                    note = f" {moved} direct report(s) no longer have a supervisor."
+                else:
+                    note = ""
+                messages.success(request, f"{name} is no longer a supervisor.{note}")
+                return redirect("web:supervisor_list")
+    shown = 20
+    reports = list(supervisor.staff.direct_reports.order_by("last_name", "first_name")[:shown])
+    return render(
+        request,
+        "web/people/supervisor_remove.html",
+        {
+            "supervisor": supervisor,
+            "form": form,
+            "has_others": others.exists(),
+            "reports": reports,
+            "more_reports": max(0, supervisor.report_count - shown),
+        },
+    )
+
+
+# Provider credentials
+
+
+def _credentials_member(request, pk) -> StaffMember:
+    member = supervisors.get_member(request.user, pk)
+    policy.require(request.user, P.MANAGE_STAFF, member.primary_location)
+    return member
+
+
+def _credentials_page(request, member, form, license_form, *, preview=None):
+    assignments = list(member.taxonomies.all())
+    described = taxonomy.describe_codes([a.code for a in assignments])
+    query = request.GET.get("tq", "").strip()
+    return render(
+        request,
+        "web/people/credentials.html",
+        {
+            "member": member,
+            "form": form,
+            "license_form": license_form,
+            "licenses": list(member.licenses.all()),
+            "taxonomies": [
+                {"code": a.code, "is_primary": a.is_primary, "entry": described.get(a.code)}
+                for a in assignments
+            ],
+            "preview": preview if preview is not None else render_bio(member.bio),
+            "previewing": preview is not None,
+            "tq": query,
+            "tq_results": taxonomy.search(query, limit=25) if query else None,
+            "code_set_loaded": taxonomy.code_set_loaded(),
+            "code_set_version": taxonomy.current_version(),
+        },
+    )
+
+
+@requires(P.MANAGE_STAFF)
+def staff_credentials(request, pk):
+    member = _credentials_member(request, pk)
+    codes = [a.code for a in member.taxonomies.all()]
+    initial = {
+        "npi": member.npi,
+        "taxonomy_codes": ", ".join(codes),
+        "capacity": member.capacity,
+        "scheduling_step": member.scheduling_step,
+        "bio": member.bio,
+    }
+    form = CredentialsForm(request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            try:
+                preview = render_bio(clean_bio(form.cleaned_data["bio"]))
+            except ValidationError as exc:
+                apply_errors(form, exc)
+        else:
+            try:
+                actions.update_credentials(member, form.action_data(), actor=request.user)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "Credentials saved.")
+                return redirect("web:staff_detail", pk=member.pk)
+    return _credentials_page(request, member, form, LicenseForm(), preview=preview)
+
+
+@requires(P.MANAGE_STAFF)
+def license_add(request, pk):
+    member = _credentials_member(request, pk)
+    if request.method != "POST":
+        return redirect("web:staff_credentials", pk=member.pk)
+    license_form = LicenseForm(request.POST)
+    if license_form.is_valid():
+        try:
+            lic = actions.add_license(member, license_form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(license_form, exc)
+        else:
+            messages.success(request, f"License {lic.state} {lic.number} added.")
+            return redirect(reverse("web:staff_credentials", args=[member.pk]) + "#licenses")
+    form = CredentialsForm(
+        initial={
+            "npi": member.npi,
+            "taxonomy_codes": ", ".join(a.code for a in member.taxonomies.all()),
+            "capacity": member.capacity,
+            "scheduling_step": member.scheduling_step,
+            "bio": member.bio,
+        }
+    )
+    return _credentials_page(request, member, form, license_form)
+
+
+@require_POST
+@requires(P.MANAGE_STAFF)
+def license_remove(request, pk, lid):
+    member = _credentials_member(request, pk)
+    lic = get_object_or_404(member.licenses, pk=lid)
+    actions.remove_license(lic, actor=request.user)
+    messages.success(request, f"License {lic.state} {lic.number} removed.")
+    return redirect("web:staff_credentials", pk=member.pk)
+
+
+@requires(None)
+def taxonomy_search(request):
+    """JSON for the code picker: [{code, label, classification, specialization}]."""
+    query = request.GET.get("q", "").strip()
+    results = taxonomy.search(query, limit=20) if query else []
+    return JsonResponse(
+        {
+            "items": [
+                {
+                    "code": e.code,
+                    "label": e.label,
+                    "classification": e.classification,
+                    "specialization": e.specialization,
+                }
+                for e in results
+            ]
+        }
+    )
+
+
+# My profile
+
+
+def _my_profile_page(request, form, password_form, *, preview=None):
+    me = request.user
+    return render(
+        request,
+        "web/people/my_profile.html",
+        {
+            "me": me,
+            "form": form,
+            "password_form": password_form,
+            "preview": preview if preview is not None else render_bio(me.bio),
+            "previewing": preview is not None,
+        },
+    )
+
+
+def _password_form(me, data=None):
+    form = PasswordChangeForm(me, data)
+    # The profile form comes first on the page; do not pull focus into the password box.
+    form.fields["old_password"].widget.attrs.pop("autofocus", None)
+    return form
+
+
+@requires(None)
+def my_profile(request):
+    me = request.user
+    initial = {"display_name": me.display_name, "phone": me.phone, "bio": me.bio}
+    form = MyProfileForm(request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            try:
+                preview = render_bio(clean_bio(form.cleaned_data["bio"]))
+            except ValidationError as exc:
+                apply_errors(form, exc)
+        else:
+            try:
+                changes = actions.update_own_profile(me, form.cleaned_data, actor=me)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "Profile saved." if changes else "Nothing changed.")
+                return redirect("web:my_profile")
+    return _my_profile_page(request, form, _password_form(me), preview=preview)
+
+
+@requires(None)
+def my_password(request):
+    me = request.user
+    if request.method != "POST":
+        return redirect("web:my_profile")
+    password_form = _password_form(me, request.POST)
+    if password_form.is_valid():
+        actions.change_own_password(me, password_form.cleaned_data["new_password1"], actor=me)
+        update_session_auth_hash(request, me)
+        messages.success(request, "Password changed. You stay signed in here.")
+        return redirect("web:my_profile")
+    initial = {"display_name": me.display_name, "phone": me.phone, "bio": me.bio}
+    return _my_profile_page(request, MyProfileForm(initial=initial), password_form)
