@@ -1,0 +1,232 @@
+"""Bulk import of 100,000 staff from CSV and from XLSX, against the floor.
+
+For the seeded organization (1,000 locations), generates a staff file of BENCH_IMPORT_ROWS
+(default 100,000) new members, every column filled in a realistic spread (extra locations,
+departments, NPIs and taxonomy codes on some rows, invitations requested on every row), then
+runs the import job exactly as the web, API and CLI do: reading, validating, writing in one
+transaction with its audit events and invitation rows; the invitation emails are queued, not
+sent (the queueing hook is replaced by a counter).
+
+The floor is the same file read with python-calamine (or csv for CSV) plus a raw bulk insert of
+the same number of staff rows (COPY on PostgreSQL, executemany on SQLite), committed (then
+deleted, untimed). validate_commit_s (reading + validating + the write transaction) is what
+the targets apply to: <= 15 s and <= 3x the floor.
+Peak memory is the process's maximum resident size (resource.getrusage), an upper bound.
+"""
+
+import csv
+import os
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+from django.db import connection, transaction
+
+from .seed import seeded
+
+TARGET_SECONDS = 15.0
+TARGET_RATIO = 3.0
+
+
+def _rows_wanted() -> int:
+    return int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+
+
+def _npi(i: int) -> str:
+    from clinicorg.core.validators import NPI_PREFIX, luhn_check_digit
+
+    body = f"2{i:08d}"
+    return body + str(luhn_check_digit(NPI_PREFIX + body))
+
+
+def generate(path: Path, fmt: str, n: int, prefix: str, codes, lists, npi_offset=0) -> None:
+    from clinicorg.transfer.columns import COLUMNS
+
+    rnd = random.Random(7)
+    headers = [c.label for c in COLUMNS["staff"] if c.key != "status"]
+    taxonomy = ["207Q00000X", "208D00000X", "363L00000X", "163W00000X"]
+
+    def rows():
+        for i in range(n):
+            clinical = i % 10 == 0
+            yield [
+                f"{prefix}{i}@import.bench.test",
+                f"First{i % 997}",
+                f"Last{i % 1009}",
+                f"Dr. First{i} Last{i}" if clinical else "",
+                codes[i % len(codes)],
+                lists["roles"][i % len(lists["roles"])],
+                codes[(i * 7) % len(codes)] if i % 5 == 0 else "",
+                lists["departments"][i % len(lists["departments"])] if lists["departments"] else "",
+                lists["positions"][i % len(lists["positions"])] if lists["positions"] else "",
+                lists["categories"][i % len(lists["categories"])] if lists["categories"] else "",
+                "",
+                f"{prefix.upper()}{i:07d}",
+                f"555-{rnd.randint(100, 999)}-{rnd.randint(1000, 9999)}",
+                f"20{rnd.randint(10, 24)}-0{rnd.randint(1, 9)}-{rnd.randint(10, 28)}",
+                _npi(i + npi_offset) if clinical else "",
+                taxonomy[i % 4] if clinical else "",
+                str(1 + i % 3),
+                "15",
+                "yes",
+            ]
+
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as out:
+            w = csv.writer(out)
+            w.writerow(headers)
+            w.writerows(rows())
+        return
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Staff")
+    sheet.write_row(0, 0, headers)
+    for r, row in enumerate(rows(), start=1):
+        for c, value in enumerate(row):
+            if value:
+                sheet.write_string(r, c, value)
+    book.close()
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _delete_floor_rows(table: str, first: int, last: int) -> None:
+    """Remove the floor's rows. On PostgreSQL the per-row foreign-key checks of a 100,000-row
+    DELETE take minutes; nothing refers to these rows, so the benchmark skips the triggers
+    (superuser only; otherwise the plain DELETE runs)."""
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if cur.fetchone()[0]:
+                cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute(f"DELETE FROM {table} WHERE id >= %s AND id <= %s", [first, last])
+
+
+def floor(path: Path, fmt: str, n: int, org_id: int, location_ids, role_id) -> dict:
+    """Read the file with the raw reader, insert and commit n plain staff rows in bulk.
+
+    The rows are committed (an import pays for its commit too) and deleted afterwards,
+    outside the measured time.
+    """
+    from django.utils import timezone
+
+    from clinicorg.staff.models import StaffMember
+    from clinicorg.transfer import writers
+
+    t0 = time.perf_counter()
+    if fmt == "xlsx":
+        from python_calamine import CalamineWorkbook
+
+        data = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    else:
+        with path.open(newline="", encoding="utf-8") as f:
+            data = list(csv.reader(f))
+    t1 = time.perf_counter()
+    now = timezone.now()
+    fields = StaffMember._meta.concrete_fields
+    columns = [f.attname for f in fields]
+    template = {f.attname: f.get_default() for f in fields}
+    writers.prepare_connection()
+    with transaction.atomic():
+        ids = writers.allocate_ids(StaffMember, n)
+        rows = []
+        for i, (pk, cells) in enumerate(zip(ids, data[1:], strict=False)):
+            values = {
+                **template,
+                "id": pk,
+                "password": "!",
+                "organization_id": org_id,
+                "email": f"floor{i}@floor.bench.test",
+                "first_name": cells[1],
+                "last_name": cells[2],
+                "primary_location_id": location_ids[i % len(location_ids)],
+                "role_id": role_id,
+                "employee_id": cells[11],
+                "status_changed_at": now,
+                "created_at": now,
+                "updated_at": now,
+                "last_login": None,
+            }
+            rows.append(tuple(values[c] for c in columns))
+        writers.insert_rows(StaffMember, columns, rows)
+    t2 = time.perf_counter()
+    _delete_floor_rows(StaffMember._meta.db_table, ids[0], ids[-1])
+    return {"read_s": round(t1 - t0, 2), "insert_s": round(t2 - t1, 2), "s": round(t2 - t0, 2)}
+
+
+def run(report) -> None:
+    from clinicorg.access.models import Role
+    from clinicorg.access.system import SystemActor
+    from clinicorg.directory.models import Location
+    from clinicorg.transfer import actions
+    from clinicorg.transfer.models import Mode, State
+    from clinicorg.transfer.templates import choice_lists
+
+    data = seeded()
+    org_id = data.organization_id
+    n = _rows_wanted()
+    actor = SystemActor(org_id, label="bench")
+    from clinicorg.core.models import Organization
+
+    lists = choice_lists(Organization.objects.get(pk=org_id))
+    codes = list(
+        Location.objects.filter(organization_id=org_id, status="active").values_list(
+            "code", flat=True
+        )
+    )
+    role_id = Role.objects.filter(organization_id=org_id).values_list("id", flat=True)[0]
+    workdir = Path(tempfile.mkdtemp(prefix="clinicorg-import-bench-"))
+    queued = []
+    for fmt, prefix in (("csv", "c"), ("xlsx", "x")):
+        path = workdir / f"staff-{n}.{fmt}"
+        t = time.perf_counter()
+        generate(path, fmt, n, prefix, codes, lists, 0 if fmt == "csv" else 5_000_000)
+        gen_s = round(time.perf_counter() - t, 2)
+        fl = floor(path, fmt, n, org_id, data.location_ids, role_id)
+        with (
+            mock.patch(
+                "clinicorg.staff.actions.lifecycle._enqueue", lambda jobs: queued.append(len(jobs))
+            ),
+            path.open("rb") as fh,
+        ):
+            job = actions.start_import(
+                fh, path.name, "staff", actor=actor, mode=Mode.CREATE, commit=True, run=False
+            )
+            t = time.perf_counter()
+            job = actions.run_job(job.pk, actor=actor)
+            total = time.perf_counter() - t
+        tm = job.timings
+        if job.state != State.COMMITTED:
+            report(f"import {fmt}", {"error": f"{job.state}: {job.message or job.errors[:3]}"})
+            continue
+        # Validate + commit: reading, validating and the write transaction. Invitations are
+        # issued after the commit (reported apart); their emails are queued, not sent.
+        vc = tm.get("reading", 0) + tm.get("validating", 0) + tm.get("writing", 0)
+        report(
+            f"import staff {fmt} {n:,} rows",
+            {
+                "read_s": tm.get("reading"),
+                "validate_s": tm.get("validating"),
+                "write_s": tm.get("writing"),
+                "invitations_s": tm.get("invitations"),
+                "validate_commit_s": round(vc, 2),
+                "total_s": round(total, 2),
+                "target_s": TARGET_SECONDS,
+                "floor_s": fl["s"],
+                "floor_read_s": fl["read_s"],
+                "floor_insert_s": fl["insert_s"],
+                "x_floor": round(vc / fl["s"], 2) if fl["s"] else None,
+                "peak_rss_mb": _peak_mb(),
+                "queued_emails": sum(queued),
+                "file_mb": round(path.stat().st_size / 1e6, 1),
+                "generate_s": gen_s,
+                "db": connection.vendor,
+            },
+        )
+        queued.clear()

@@ -1,0 +1,87 @@
+"""Staff directory reads at 100,000 staff: the API page and the web list page.
+
+Measured in-process through django.test.Client (server-side: URL routing, middleware, auth,
+queries, serialization or template rendering; no network). Each request asks for another
+location, in turn, so one cached page cannot flatter the figures. Queries per request are
+counted in a separate pass, because counting queries slows them.
+"""
+
+import os
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from . import timed
+from .seed import seeded
+
+API_URL = "/api/v1/staff"
+PAGE_URL = "/staff/"
+TARGET_API_P50_MS = 15.0
+
+
+def _query_counts(get, paths) -> tuple[int, int]:
+    counts = []
+    for path in paths:
+        with CaptureQueriesContext(connection) as ctx:
+            get(path)
+        counts.append(len(ctx.captured_queries))
+    return min(counts), max(counts)
+
+
+def _bench(report, name, get, path_for, *, requests, check):
+    first = get(path_for(0))
+    if first.status_code != 200:
+        report(name, {"error": f"HTTP {first.status_code} for {path_for(0)}"})
+        return None
+    problem = check(first)
+    if problem:
+        report(name, {"error": problem})
+        return None
+    figures = timed(lambda i: get(path_for(i)), requests=requests)
+    low, high = _query_counts(get, [path_for(i) for i in range(10)])
+    figures["queries"] = high if low == high else f"{low}-{high}"
+    report(name, figures)
+    return figures
+
+
+def run(report) -> None:
+    requests = int(os.environ.get("BENCH_REQUESTS", 200))
+    data = seeded()
+    locations = data.location_ids
+
+    api = Client(headers={"Authorization": f"Bearer {data.token}"})
+
+    def api_path(i):
+        return f"{API_URL}?location={locations[i % len(locations)]}&status=active&limit=50"
+
+    def api_check(response):
+        body = response.json()
+        if not body.get("items"):
+            return f"no items in {API_URL} (count={body.get('count')})"
+        if len(body["items"]) != 50:
+            return f"expected a full page of 50, got {len(body['items'])}"
+        return None
+
+    figures = _bench(
+        report, "staff API page", api.get, api_path, requests=requests, check=api_check
+    )
+    if figures is not None:
+        met = figures["p50_ms"] <= TARGET_API_P50_MS
+        report(
+            "staff API target",
+            {"p50_target_ms": TARGET_API_P50_MS, "met": "yes" if met else "NO"},
+        )
+
+    from clinicorg.staff.models import StaffMember
+
+    web = Client()
+    web.force_login(StaffMember.objects.get(pk=data.admin_id))
+
+    def page_path(i):
+        return f"{PAGE_URL}?location={locations[i % len(locations)]}&status=active"
+
+    def page_check(response):
+        return None if b"<table" in response.content else "no table in the staff list page"
+
+    _bench(report, "staff list page", web.get, page_path, requests=requests, check=page_check)
