@@ -1,0 +1,65 @@
+"""`clinicorg demo` loads the demo organization once and is safe to run again."""
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from clinicorg.access.models import Role
+from clinicorg.core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG
+from clinicorg.core.models import AuditEvent, Organization
+from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
+from clinicorg.staff.models import StaffMember, Status
+
+
+def counts():
+    return {
+        "organizations": Organization.objects.count(),
+        "locations": Location.objects.count(),
+        "departments": Department.objects.count(),
+        "positions": Position.objects.count(),
+        "categories": EmployeeCategory.objects.count(),
+        "staff": StaffMember.objects.count(),
+        "audit events": AuditEvent.objects.count(),
+    }
+
+
+def run_demo() -> str:
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_creates_the_organization_with_its_structure_and_staff(db):
+    output = run_demo()
+    org = Organization.objects.get(slug=DEMO_SLUG)
+    assert "Created demo organization" in output
+    assert DEMO_ADMIN_EMAIL in output and DEMO_PASSWORD in output
+    assert Location.objects.filter(organization=org).count() == 3
+    assert Department.objects.filter(organization=org).count() >= 3
+    assert Position.objects.filter(organization=org).count() >= 3
+    assert EmployeeCategory.objects.filter(organization=org).count() >= 2
+    staff = StaffMember.objects.filter(organization=org)
+    assert 25 <= staff.count() <= 40
+    held = set(staff.values_list("role__name", flat=True))
+    assert {"Administrator", "Front Desk", "Provider", "Billing Manager"} <= held
+    assert staff.exclude(npi="").count() >= 5
+    assert AuditEvent.objects.filter(organization=org, action="create_location").count() == 3
+
+
+def test_the_demo_administrator_can_sign_in_with_the_documented_password(db, client):
+    run_demo()
+    admin = StaffMember.objects.get(email=DEMO_ADMIN_EMAIL)
+    assert admin.status == Status.ACTIVE
+    assert admin.role == Role.objects.get(organization=admin.organization, name="Administrator")
+    assert admin.check_password(DEMO_PASSWORD)
+    response = client.post("/signin/", {"username": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert "/signin/" not in response["Location"]
+
+
+def test_running_demo_again_changes_nothing(db):
+    run_demo()
+    before = counts()
+    output = run_demo()
+    assert "Already present" in output
+    assert counts() == before

@@ -1,0 +1,27 @@
+"""What creation audit events say, and tokens made by operator commands."""
+
+from clinicorg.access.actions import create_api_token
+from clinicorg.core.models import AuditEvent
+from tests.conftest import ApiClient
+
+
+def test_creating_a_member_records_given_values_and_status_but_not_untouched_defaults(acme, admin):
+    member = acme.member("plain@acme.test", role="front_desk")
+    changes = AuditEvent.objects.get(action="create_staff", target_id=str(member.pk)).changes
+    assert changes["email"] == [None, "plain@acme.test"]
+    assert changes["status"] == [None, "active"]
+    assert "capacity" not in changes and "scheduling_step" not in changes
+
+
+def test_a_capacity_that_differs_from_the_default_is_recorded(acme):
+    member = acme.member("busy@acme.test", role="provider", capacity=3)
+    changes = AuditEvent.objects.get(action="create_staff", target_id=str(member.pk)).changes
+    assert changes["capacity"] == [None, 3]
+
+
+def test_an_operator_command_can_create_a_token_as_the_system(acme):
+    token, raw = create_api_token(acme.org, acme.roles["administrator"], "cli", actor=acme.system)
+    assert token.created_by is None
+    assert ApiClient(raw).get("/api/v1/locations").status_code == 200
+    event = AuditEvent.objects.get(action="create_api_token", target_id=str(token.pk))
+    assert event.actor is None and event.actor_label == "system"
