@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Literal
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -137,7 +137,7 @@ def list_locations(request, filters: Query[LocationFilters], page: Query[PagePar
 )
 def create_location(request, payload: LocationIn):
     location = actions.create_location(payload.dict(), actor=request.auth)
-    return 201, _detail(request.auth, location.pk)
+    return Status(201, _detail(request.auth, location.pk))
 
 
 @router.get("/{int:location_id}", response={200: LocationDetailOut, **ERRORS})
@@ -164,7 +164,7 @@ def delete_location(request, location_id: int):
     policy.require(request.auth, P.MANAGE_LOCATIONS)
     location = queries.get_location(request.auth, location_id)
     actions.delete_location(location, actor=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 def _enrollment(actor, location_id, enrollment_id) -> PayerEnrollment:
@@ -182,7 +182,7 @@ def list_enrollments(request, location_id: int):
 def add_enrollment(request, location_id: int, payload: EnrollmentIn):
     policy.require(request.auth, P.MANAGE_LOCATIONS)
     location = queries.get_location(request.auth, location_id)
-    return 201, actions.add_payer_enrollment(location, payload.dict(), actor=request.auth)
+    return Status(201, actions.add_payer_enrollment(location, payload.dict(), actor=request.auth))
 
 
 @router.patch(
@@ -205,7 +205,7 @@ def remove_enrollment(request, location_id: int, enrollment_id: int):
     policy.require(request.auth, P.MANAGE_LOCATIONS)
     enrollment = _enrollment(request.auth, location_id, enrollment_id)
     actions.remove_payer_enrollment(enrollment, actor=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.put("/{int:location_id}/managers", response={200: list[ManagerOut], **ERRORS})

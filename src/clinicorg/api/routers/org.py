@@ -8,7 +8,7 @@ Every endpoint needs `administration.manage_organization_settings`; writes go th
 from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -89,7 +89,7 @@ def _named_routes(model, path: str, tag: str, list_query, create, update) -> Non
     )
     def create_item(request, payload: NamedIn):
         obj = create(payload.name, actor=request.auth)
-        return 201, get_one(request.auth, obj.pk)
+        return Status(201, get_one(request.auth, obj.pk))
 
     @router.get(
         f"{path}/{{int:item_id}}",
@@ -200,7 +200,7 @@ def create_category(request, payload: CategoryIn):
     category = actions.create_employee_category(
         payload.name, status=payload.status, actor=request.auth
     )
-    return 201, _category(request.auth, category.pk)
+    return Status(201, _category(request.auth, category.pk))
 
 
 @router.get(
@@ -241,7 +241,7 @@ def delete_category(request, category_id: int):
     policy.require(request.auth, P.MANAGE_SETTINGS)
     category = queries.get_in_org(EmployeeCategory, request.auth, category_id)
     actions.delete_employee_category(category, actor=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 # The organization itself.
@@ -328,7 +328,7 @@ def list_organization_npis(request):
 )
 def add_organization_npi(request, payload: OrganizationNPIIn):
     entry = actions.add_organization_npi(payload.label, payload.npi, actor=request.auth)
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.delete(
@@ -341,4 +341,4 @@ def remove_organization_npi(request, npi_id: int):
     policy.require(request.auth, P.MANAGE_SETTINGS)
     entry = get_object_or_404(_npis(request.auth), pk=npi_id)
     actions.remove_organization_npi(entry, actor=request.auth)
-    return 204, None
+    return Status(204, None)

@@ -11,7 +11,7 @@ from typing import Literal
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from clinicorg.access import policy
@@ -127,7 +127,7 @@ def create_import(
     job = actions.start_import(
         file, file.name or "upload", kind, actor=request.auth, mode=mode, commit=not dry_run
     )
-    return 201, _out(job)
+    return Status(201, _out(job))
 
 
 @router.get("/imports", response={200: ImportJobPage, **ERRORS}, summary="Import history")
