@@ -5,6 +5,7 @@ Data is set up through the actions themselves, as users would create it.
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from clinicorg.access.actions import create_api_token
 from clinicorg.access.models import Role
@@ -15,6 +16,11 @@ from clinicorg.staff.actions import create_staff
 from clinicorg.staff.models import Status
 
 PASSWORD = "correct-horse-battery-9"
+
+# Property tests check behaviour, not speed: on a loaded CI machine one slow example must not
+# fail a run. Timing targets live in the benchmarks.
+hypothesis_settings.register_profile("clinicorg", deadline=None)
+hypothesis_settings.load_profile("clinicorg")
 
 
 @pytest.fixture(autouse=True)
