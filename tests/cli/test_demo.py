@@ -3,6 +3,7 @@
 from io import StringIO
 
 from django.core.management import call_command
+from django.test import Client
 
 from clinicorg.access.models import Role
 from clinicorg.core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG
@@ -55,6 +56,21 @@ def test_the_demo_administrator_can_sign_in_with_the_documented_password(db, cli
     response = client.post("/signin/", {"username": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert "/signin/" not in response["Location"]
+
+
+def test_every_accepted_demo_member_signs_in_with_the_demo_password_and_no_pending_one_can(db):
+    run_demo()
+    staff = StaffMember.objects.exclude(email=DEMO_ADMIN_EMAIL)
+    accepted = staff.exclude(status=Status.PENDING)
+    assert accepted.exists() and staff.filter(status=Status.PENDING).exists()
+    for member in accepted:
+        assert member.check_password(DEMO_PASSWORD), member.email
+    for member in staff.filter(status=Status.PENDING):
+        assert not member.has_usable_password(), member.email
+    member = accepted.filter(status=Status.ACTIVE).first()
+    client = Client()
+    response = client.post("/signin/", {"username": member.email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and "/signin/" not in response["Location"]
 
 
 def test_running_demo_again_changes_nothing(db):

@@ -207,6 +207,7 @@ def load_demo() -> tuple[Organization, bool]:
             password=DEMO_PASSWORD,
             all_locations=True,
         )
+        password_hash = admin.password  # every accepted demo member shares the demo password
         members = []
         for i, (role_key, dept, pos, provider) in enumerate(PLAN):
             first, last = FIRST[i % len(FIRST)], LAST[i % len(LAST)]
@@ -240,7 +241,7 @@ def load_demo() -> tuple[Organization, bool]:
                 data,
                 actor=system,
                 status=status,
-                password=DEMO_PASSWORD if status != Status.PENDING else None,
+                password_hash=password_hash if status != Status.PENDING else None,
             )
             members.append(member)
             if provider:
