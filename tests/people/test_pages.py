@@ -322,3 +322,29 @@ def test_deactivated_supervisors_are_not_offered_to_take_over_reports(acme, admi
     actions.change_staff_status(gone, Status.DEACTIVATED, "Left", actor=admin)
     page = signed_in(admin).get(f"/supervisors/{boss.pk}/remove/")
     assert "Gone Away" not in page.text
+
+
+# The credentials card on a profile
+
+
+def test_profile_of_front_desk_member_without_credentials_offers_to_add_them(acme, admin):
+    desk = acme.member("desk@acme.test", role="front_desk")
+    page = signed_in(admin).get(f"/staff/{desk.pk}/")
+    assert page.status_code == 200
+    assert "None recorded" in page.text
+    assert "Add credentials" in page.text and credentials_url(desk) in page.text
+    assert "Individual NPI" not in page.text
+
+
+def test_profile_of_provider_shows_the_whole_credentials_card_even_when_empty(acme, admin):
+    doc = acme.member("doc@acme.test", role="provider")
+    page = signed_in(admin).get(f"/staff/{doc.pk}/")
+    assert "Individual NPI" in page.text and "Scheduling step" in page.text
+    assert "None recorded" not in page.text
+
+
+def test_front_desk_member_with_an_npi_shows_the_whole_card(acme, admin):
+    desk = acme.member("desk@acme.test", role="front_desk", npi=VALID_NPI)
+    page = signed_in(admin).get(f"/staff/{desk.pk}/")
+    assert "Individual NPI" in page.text and VALID_NPI in page.text
+    assert "None recorded" not in page.text

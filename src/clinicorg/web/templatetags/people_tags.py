@@ -8,6 +8,8 @@ from clinicorg.staff.bio import render_bio
 
 register = template.Library()
 
+CLINICAL_PREFIX = "clinical."
+
 
 @register.inclusion_tag("web/people/_credentials_card.html", takes_context=True)
 def credentials_card(context, member):
@@ -17,14 +19,19 @@ def credentials_card(context, member):
     request = context.get("request")
     user = getattr(request, "user", None)
     assignments = list(member.taxonomies.all())
+    licenses = list(member.licenses.all())
     described = describe_codes([a.code for a in assignments])
     return {
         "member": member,
+        # Front desk or billing staff without credentials get a one-line card, not a page of
+        # dashes; anyone with credentials, or in a clinical role, gets the whole card.
+        "show_all": bool(member.npi or member.bio or assignments or licenses)
+        or _clinical_role(member.role),
         "taxonomies": [
             {"code": a.code, "is_primary": a.is_primary, "entry": described.get(a.code)}
             for a in assignments
         ],
-        "licenses": list(member.licenses.all()),
+        "licenses": licenses,
         "code_set_loaded": bool(assignments)
         and len(described) < len(assignments)
         and code_set_loaded(),
@@ -35,6 +42,14 @@ def credentials_card(context, member):
             and policy.can(user, P.MANAGE_STAFF, member.primary_location)
         ),
     }
+
+
+def _clinical_role(role) -> bool:
+    """A role that grants clinical work (the Administrator role, which holds every
+    permission, does not count: administrators are not providers by default)."""
+    if role is None or role.is_administrator:
+        return False
+    return any(name.startswith(CLINICAL_PREFIX) for name in role.permission_set)
 
 
 @register.filter
