@@ -117,6 +117,9 @@ CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run inline in the calling process.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULE = {
+    "purge-import-files": {"task": "transfer.purge_import_files", "schedule": 24 * 60 * 60},
+}
 
 EMAIL_OUTBOX_DIR = DATA_DIR / "outbox"
 _email_url = env.str("EMAIL_URL", default="")
@@ -132,6 +135,9 @@ SITE_URL = SITE_URL.rstrip("/")
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# Uploads that were never committed (errors, an unconfirmed preview) hold personal data; they
+# are deleted this many days after their check (`clinicorg purge_imports`, daily under beat).
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -11,7 +11,8 @@ the same job right after that transaction commits, and their emails leave after 
 import logging
 import time
 import uuid
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -33,6 +34,8 @@ from .models import ImportJob, Kind, Mode, Phase, State
 from .readers import FileRejected, file_format, read_table
 
 MAX_STORED_ERRORS = 50_000
+# Finished jobs whose upload may still be on disk (committed jobs delete theirs at once).
+PURGEABLE_STATES = (State.VALID, State.INVALID, State.FAILED)
 logger = logging.getLogger(__name__)
 
 
@@ -133,11 +136,19 @@ def commit_import(job: ImportJob, *, actor) -> ImportJob:
     _require(actor, job.kind)
     if job.organization_id != actor.organization_id:
         raise ImportJob.DoesNotExist
-    updated = ImportJob.objects.filter(pk=job.pk, state=State.VALID, error_count=0).update(
-        state=State.QUEUED, commit_when_valid=True, phase=Phase.WAITING, progress=0
+    updated = (
+        ImportJob.objects.filter(pk=job.pk, state=State.VALID, error_count=0)
+        .exclude(file_path="")
+        .update(state=State.QUEUED, commit_when_valid=True, phase=Phase.WAITING, progress=0)
     )
     if not updated:
         job.refresh_from_db()
+        if job.file_purged_at is not None:
+            raise Conflict(
+                f"The uploaded file was deleted on {job.file_purged_at:%b %-d, %Y}: uploads that "
+                "are not committed are kept only for a while. Upload the file again.",
+                code="file_purged",
+            )
         if job.state == State.COMMITTED:
             raise Conflict("This import is already committed.", code="already_committed")
         raise Conflict(
@@ -634,3 +645,111 @@ def write_locations(plan, *, actor) -> None:
             *_audit_rows(base, "update_location", "location", events[n_creates:]),
         ],
     )
+
+
+@dataclass
+class PurgeResult:
+    jobs: int = 0
+    orphans: int = 0
+    bytes: int = 0
+    organizations: set = field(default_factory=set)
+
+    @property
+    def files(self) -> int:
+        return self.jobs + self.orphans
+
+
+def purge_import_files(*, older_than_days: int | None = None, dry_run: bool = False) -> PurgeResult:
+    """Delete stored uploads that outlived the retention period (IMPORT_RETENTION_DAYS).
+
+    Committed jobs drop their file at once; this removes the rest: files of jobs that finished
+    with errors, failed, or stopped at a preview nobody committed, once their check is older
+    than the period. Jobs still queued, running or committing are never touched. The job rows
+    stay with their summary and error list (the error copy is then rebuilt from the errors
+    alone); each purged job is marked so the pages and the API say the file is gone, and each
+    organization gets one audit event per run. Files in the import folder that no job refers to
+    (an upload cut off before its job was written) go too once they are as old.
+    """
+    from clinicorg.access.system import SystemActor
+
+    days = settings.IMPORT_RETENTION_DAYS if older_than_days is None else older_than_days
+    if days < 0:
+        raise ValidationError({"older_than": "Give a number of days, 0 or more."})
+    now = timezone.now()
+    cutoff = now - timedelta(days=days)
+    result = PurgeResult()
+    expired = (
+        ImportJob.objects.filter(state__in=PURGEABLE_STATES, finished_at__lt=cutoff)
+        .exclude(file_path="")
+        .order_by("organization_id", "pk")
+    )
+    purged: set[str] = set()
+    by_org: dict[int, list[int]] = {}
+    for org_id, pk in expired.values_list("organization_id", "pk"):
+        by_org.setdefault(org_id, []).append(pk)
+    for org_id, pks in by_org.items():
+        with transaction.atomic():
+            # Locked and re-checked: a commit that started meanwhile moved its job out of
+            # PURGEABLE_STATES, and keeps its file.
+            jobs = list(
+                ImportJob.objects.select_for_update()
+                .filter(pk__in=pks, state__in=PURGEABLE_STATES)
+                .exclude(file_path="")
+                .order_by("pk")
+                .values_list("pk", "file_path", "file_name")
+            )
+            if not jobs:
+                continue
+            purged.update(path for _pk, path, _name in jobs)
+            result.jobs += len(jobs)
+            result.bytes += sum(_file_size(Path(path)) for _pk, path, _name in jobs)
+            result.organizations.add(org_id)
+            if dry_run:
+                continue
+            ImportJob.objects.filter(pk__in=[pk for pk, _path, _name in jobs]).update(
+                file_path="", file_purged_at=now
+            )
+            audit.record(
+                "purge_import_files",
+                actor=SystemActor(org_id),
+                target_type="importjob",
+                target_label=f"{len(jobs)} stored upload{'s' if len(jobs) != 1 else ''}",
+                changes={
+                    "jobs": [pk for pk, _path, _name in jobs],
+                    "files": [name for _pk, _path, name in jobs],
+                    "retention_days": days,
+                },
+            )
+        # After the commit: a failed transaction leaves both the rows and the files.
+        for _pk, path, _name in jobs:
+            Path(path).unlink(missing_ok=True)
+    # A file without a job may be an upload still being written: give it an hour at least.
+    orphan_cutoff = min(cutoff, now - timedelta(hours=1))
+    result.orphans, orphan_bytes = _purge_orphans(orphan_cutoff, purged, dry_run=dry_run)
+    result.bytes += orphan_bytes
+    return result
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _purge_orphans(cutoff, purged: set[str], *, dry_run: bool) -> tuple[int, int]:
+    folder = import_dir()
+    known = set(ImportJob.objects.exclude(file_path="").values_list("file_path", flat=True))
+    known |= purged
+    count = size = 0
+    for path in folder.iterdir():
+        if not path.is_file() or str(path) in known:
+            continue
+        stat = path.stat()
+        if stat.st_mtime >= cutoff.timestamp():
+            continue
+        count += 1
+        size += stat.st_size
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    return count, size

@@ -82,6 +82,8 @@ class ImportJob(models.Model):
     file_name = models.CharField(max_length=255)
     file_path = models.CharField(max_length=500, blank=True)
     file_size = models.BigIntegerField(default=0)
+    # When the retention purge deleted the stored upload of a job that never committed.
+    file_purged_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
     phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.WAITING)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the phase.")
@@ -114,7 +116,7 @@ class ImportJob(models.Model):
 
     @property
     def can_commit(self) -> bool:
-        return self.state == State.VALID and self.error_count == 0
+        return self.state == State.VALID and self.error_count == 0 and bool(self.file_path)
 
     def summary(self) -> dict:
         return {

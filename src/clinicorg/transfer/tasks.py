@@ -16,3 +16,11 @@ def run_import(job_id: int, request_id: str = "") -> str:
         return run_job(job_id).state
     finally:
         context.unbind(token)
+
+
+@app.task(name="transfer.purge_import_files")
+def purge_import_files() -> int:
+    """Daily under `celery beat`: delete uploads kept past IMPORT_RETENTION_DAYS."""
+    from .actions import purge_import_files as purge
+
+    return purge().files

@@ -11,7 +11,7 @@ from typing import Literal
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from clinicorg.access import policy
@@ -59,6 +59,12 @@ class ImportJobOut(Schema):
     message: str
     error_count: int
     errors: list[ImportErrorOut]
+    file_kept: bool = Field(
+        description="Whether the uploaded file is still stored. Committed imports drop it at "
+        "once; others keep it for IMPORT_RETENTION_DAYS, after which only the summary and the "
+        "errors remain (the error copy then lists the errors alone)."
+    )
+    file_purged_at: datetime | None
 
 
 class ImportJobPage(Schema):
@@ -95,6 +101,8 @@ def _out(job: ImportJob, *, errors: bool = True) -> dict:
         "message": job.message,
         "error_count": job.error_count,
         "errors": job.errors[:ERRORS_IN_JOB] if errors else [],
+        "file_kept": bool(job.file_path),
+        "file_purged_at": job.file_purged_at,
     }
 
 

@@ -116,6 +116,7 @@ def import_detail(request, pk):
             "more_errors": max(job.error_count - len(errors), 0),
             "status_url": reverse("web:import_status", args=[job.pk]),
             "phases": [Phase.READING, Phase.VALIDATING, Phase.WRITING, Phase.SENDING],
+            "retention_days": settings.IMPORT_RETENTION_DAYS,
         },
     )
 
