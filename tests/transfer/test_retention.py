@@ -132,10 +132,15 @@ def test_the_api_reports_a_purged_file_and_refuses_its_commit(api, valid_job, in
     refused = api.post(f"/api/v1/imports/{valid_job.pk}/commit")
     assert refused.status_code == 409
     assert "Upload the file again." in refused.json()["message"]
-    # The error copy still answers, listing the errors alone.
+    # The copy with an Errors column needs the upload: it is gone, and says why.
     copy = api.get(f"/api/v1/imports/{invalid_job.pk}/error-copy")
-    assert copy.status_code == 200
-    assert "No role named" in copy.content.decode()
+    assert copy.status_code == 410
+    assert copy.json()["error"] == "file_purged"
+    assert "The uploaded file was deleted on" in copy.json()["message"]
+    assert "kept for 30 days" in copy.json()["message"]
+    # The errors themselves stay.
+    errors = api.get(f"/api/v1/imports/{invalid_job.pk}/errors").json()
+    assert errors["count"] == 1 and "No role named" in errors["items"][0]["message"]
 
 
 def test_the_daily_task_purges_with_the_configured_period(invalid_job, settings):

@@ -8,6 +8,7 @@ import csv
 import io
 
 import xlsxwriter
+from django.conf import settings
 from django.db.models import Prefetch
 
 from clinicorg.access import policy
@@ -108,12 +109,29 @@ def export(kind: str, fmt: str, actor, filters: dict) -> tuple[bytes, str, str]:
     return content, CONTENT_TYPES[fmt], f"{kind}.{fmt}"
 
 
+class FilePurged(Exception):
+    """The stored upload a download needs was deleted by the retention purge (HTTP 410)."""
+
+    def __init__(self, job):
+        self.message = (
+            f"The uploaded file was deleted on {job.file_purged_at:%b %-d, %Y} (uploads that "
+            f"are not committed are kept for {settings.IMPORT_RETENTION_DAYS} days), so the "
+            "copy with an Errors column can no longer be made. The errors are still listed "
+            "with the import; fix them in your own copy and upload it again."
+        )
+        super().__init__(self.message)
+
+
 def error_copy(job) -> tuple[bytes, str, str]:
     """The uploaded file with an Errors column: every row as uploaded, its messages beside it.
 
     Same format as the upload, so the user fixes the rows in place and uploads it again.
+    Raises FilePurged when the retention purge has deleted the upload.
     """
     from .readers import FileRejected, file_format, read_table
+
+    if job.file_purged_at is not None:
+        raise FilePurged(job)
 
     by_row: dict[int, list[str]] = {}
     for e in job.errors:

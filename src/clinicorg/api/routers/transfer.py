@@ -17,12 +17,12 @@ from ninja.files import UploadedFile
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.transfer import actions
-from clinicorg.transfer.exports import error_copy, export
+from clinicorg.transfer.exports import FilePurged, error_copy, export
 from clinicorg.transfer.models import ImportJob, Kind, Mode
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS
+from ..schemas import ERRORS, Error
 
 router = Router()
 ERRORS_IN_JOB = 1000
@@ -62,7 +62,7 @@ class ImportJobOut(Schema):
     file_kept: bool = Field(
         description="Whether the uploaded file is still stored. Committed imports drop it at "
         "once; others keep it for IMPORT_RETENTION_DAYS, after which only the summary and the "
-        "errors remain (the error copy then lists the errors alone)."
+        "errors remain (the error copy then answers 410)."
     )
     file_purged_at: datetime | None
 
@@ -165,13 +165,16 @@ def commit_import(request, job_id: int):
     return _out(job)
 
 
-@router.get("/imports/{int:job_id}/error-copy", response={200: None, **ERRORS})
+@router.get("/imports/{int:job_id}/error-copy", response={200: None, **ERRORS, 410: Error})
 def import_error_copy(request, job_id: int):
-    """The uploaded file with an Errors column added."""
+    """The uploaded file with an Errors column added; 410 once the upload was purged."""
     job = _job(request.auth, job_id)
     if not job.error_count:
         raise ImportJob.DoesNotExist
-    return _file(*error_copy(job))
+    try:
+        return _file(*error_copy(job))
+    except FilePurged as exc:
+        return Status(410, {"error": "file_purged", "message": exc.message})
 
 
 @router.get("/imports/templates/{kind}", response={200: None, **ERRORS})

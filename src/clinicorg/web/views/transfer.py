@@ -15,7 +15,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
 from clinicorg.transfer import actions
 from clinicorg.transfer.columns import COLUMNS
-from clinicorg.transfer.exports import error_copy, export
+from clinicorg.transfer.exports import FilePurged, error_copy, export
 from clinicorg.transfer.models import ImportJob, Kind, Mode, Phase
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
@@ -167,7 +167,12 @@ def import_error_copy(request, pk):
     job = _job(request, pk)
     if not job.error_count:
         raise Http404
-    return _download(*error_copy(job))
+    try:
+        return _download(*error_copy(job))
+    except FilePurged as exc:
+        return render(
+            request, "web/transfer/gone.html", {"job": job, "problem": exc.message}, status=410
+        )
 
 
 @requires(P.IMPORT_EXPORT)
