@@ -72,3 +72,9 @@ def record_create(action: str, instance, fields, *, actor, **kw):
         if v not in (None, "", [], False) and not _is_default(instance, k, v)
     }
     return audit.record(action, actor=actor, target=instance, changes=changes, **kw)
+
+
+def record_delete(action: str, instance, fields, *, actor, **kw):
+    """Audit a deletion with the values the record had: {field: [old, None]}."""
+    changes = {k: [v, None] for k, v in audit.snapshot(instance, list(fields)).items()}
+    return audit.record(action, actor=actor, target=instance, changes=changes, **kw)

@@ -1,5 +1,8 @@
 """Every write to locations, departments, positions, employee categories and org settings."""
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +16,7 @@ from clinicorg.core.writes import (
     assign,
     check_unique_ci,
     record_create,
+    record_delete,
     record_update,
     save_unique,
     validate,
@@ -53,6 +57,41 @@ def _strip(data: dict, fields) -> dict:
     return {k: v.strip() if isinstance(v, str) else v for k, v in data.items() if k in fields}
 
 
+class _Kind(NamedTuple):
+    """How records of one kind are written: the fields set from data, the check before a save,
+    the unique constraints (name -> (field, message)) and the fields the audit records."""
+
+    fields: tuple
+    check: Callable
+    constraints: dict
+    audit_fields: tuple
+
+
+def _insert(obj, kind: _Kind, action: str, *, actor):
+    """Check a new record, save it and audit its creation."""
+    kind.check(obj)
+    with transaction.atomic():
+        save_unique(obj, kind.constraints)
+        record_create(action, obj, kind.audit_fields, actor=actor)
+    return obj
+
+
+def _update(obj, data: dict, kind: _Kind, action: str, *, actor, touch=False) -> dict:
+    """Lock a record, set the fields `data` gives, check and save it; audit the changes.
+
+    `touch` sets `updated_at`. Returns {field: [old, new]}.
+    """
+    with transaction.atomic():
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        before = audit.snapshot(obj, kind.audit_fields)
+        assign(obj, _strip(data, kind.fields), kind.fields)
+        kind.check(obj)
+        if touch:
+            obj.updated_at = timezone.now()
+        save_unique(obj, kind.constraints)
+        return record_update(action, obj, before, kind.audit_fields, actor=actor)
+
+
 def _check_location(location: Location) -> None:
     validate(location, exclude=["organization"])
     others = Location.objects.filter(organization_id=location.organization_id)
@@ -72,30 +111,20 @@ def _check_location(location: Location) -> None:
     )
 
 
+_LOCATION = _Kind(LOCATION_FIELDS, _check_location, _LOCATION_CONSTRAINTS, LOCATION_AUDIT_FIELDS)
+
+
 def create_location(data: dict, *, actor) -> Location:
     policy.require(actor, P.MANAGE_LOCATIONS)
     location = Location(organization_id=actor.organization_id)
     assign(location, _strip(data, LOCATION_FIELDS), LOCATION_FIELDS)
-    _check_location(location)
-    with transaction.atomic():
-        save_unique(location, _LOCATION_CONSTRAINTS)
-        record_create("create_location", location, LOCATION_AUDIT_FIELDS, actor=actor)
-    return location
+    return _insert(location, _LOCATION, "create_location", actor=actor)
 
 
 def update_location(location: Location, data: dict, *, actor) -> dict:
     """Change a location's fields; returns {field: [old, new]}."""
     policy.require(actor, P.MANAGE_LOCATIONS, location)
-    with transaction.atomic():
-        location = Location.objects.select_for_update().get(pk=location.pk)
-        before = audit.snapshot(location, LOCATION_AUDIT_FIELDS)
-        assign(location, _strip(data, LOCATION_FIELDS), LOCATION_FIELDS)
-        _check_location(location)
-        location.updated_at = timezone.now()
-        save_unique(location, _LOCATION_CONSTRAINTS)
-        return record_update(
-            "update_location", location, before, LOCATION_AUDIT_FIELDS, actor=actor
-        )
+    return _update(location, data, _LOCATION, "update_location", actor=actor, touch=True)
 
 
 def set_location_status(location: Location, status: str, *, actor) -> Location:
@@ -152,14 +181,7 @@ def delete_location(location: Location, *, actor) -> None:
                 code="location_in_use",
                 details=refs,
             )
-        audit.record(
-            "delete_location",
-            actor=actor,
-            target=location,
-            changes={
-                k: [v, None] for k, v in audit.snapshot(location, LOCATION_AUDIT_FIELDS).items()
-            },
-        )
+        record_delete("delete_location", location, LOCATION_AUDIT_FIELDS, actor=actor)
         location.delete()
 
 
@@ -180,41 +202,27 @@ def _check_enrollment(enrollment: PayerEnrollment) -> None:
     )
 
 
+_ENROLLMENT = _Kind(
+    ENROLLMENT_FIELDS, _check_enrollment, _ENROLLMENT_CONSTRAINTS, ENROLLMENT_FIELDS
+)
+
+
 def add_payer_enrollment(location: Location, data: dict, *, actor) -> PayerEnrollment:
     policy.require(actor, P.MANAGE_LOCATIONS, location)
     enrollment = PayerEnrollment(location=location)
     assign(enrollment, _strip(data, ENROLLMENT_FIELDS), ENROLLMENT_FIELDS)
-    _check_enrollment(enrollment)
-    with transaction.atomic():
-        save_unique(enrollment, _ENROLLMENT_CONSTRAINTS)
-        record_create("add_payer_enrollment", enrollment, ENROLLMENT_FIELDS, actor=actor)
-    return enrollment
+    return _insert(enrollment, _ENROLLMENT, "add_payer_enrollment", actor=actor)
 
 
 def update_payer_enrollment(enrollment: PayerEnrollment, data: dict, *, actor) -> dict:
     policy.require(actor, P.MANAGE_LOCATIONS, enrollment.location)
-    with transaction.atomic():
-        enrollment = PayerEnrollment.objects.select_for_update().get(pk=enrollment.pk)
-        before = audit.snapshot(enrollment, ENROLLMENT_FIELDS)
-        assign(enrollment, _strip(data, ENROLLMENT_FIELDS), ENROLLMENT_FIELDS)
-        _check_enrollment(enrollment)
-        save_unique(enrollment, _ENROLLMENT_CONSTRAINTS)
-        return record_update(
-            "update_payer_enrollment", enrollment, before, ENROLLMENT_FIELDS, actor=actor
-        )
+    return _update(enrollment, data, _ENROLLMENT, "update_payer_enrollment", actor=actor)
 
 
 def remove_payer_enrollment(enrollment: PayerEnrollment, *, actor) -> None:
     policy.require(actor, P.MANAGE_LOCATIONS, enrollment.location)
     with transaction.atomic():
-        audit.record(
-            "remove_payer_enrollment",
-            actor=actor,
-            target=enrollment,
-            changes={
-                k: [v, None] for k, v in audit.snapshot(enrollment, ENROLLMENT_FIELDS).items()
-            },
-        )
+        record_delete("remove_payer_enrollment", enrollment, ENROLLMENT_FIELDS, actor=actor)
         enrollment.delete()
 
 
@@ -253,45 +261,40 @@ _NAMED = {
 }
 
 
+_NAMED_FIELDS = ("name", "is_active")
+
+
 def _named_message(model) -> str:
     return f"A {_NAMED[model][0]} with this name already exists."
+
+
+def _named_kind(model) -> _Kind:
+    constraints = {_NAMED[model][1]: ("name", _named_message(model))}
+    return _Kind(_NAMED_FIELDS, _check_named, constraints, _NAMED_FIELDS)
+
+
+def _check_named(obj) -> None:
+    model = type(obj)
+    validate(obj, exclude=["organization"])
+    check_unique_ci(
+        model.objects.filter(organization_id=obj.organization_id),
+        "name",
+        obj.name,
+        _named_message(model),
+        exclude_pk=obj.pk,
+    )
 
 
 def _create_named(model, name: str, *, actor):
     policy.require(actor, P.MANAGE_SETTINGS)
     obj = model(organization_id=actor.organization_id, name=(name or "").strip())
-    validate(obj, exclude=["organization"])
-    check_unique_ci(
-        model.objects.filter(organization_id=actor.organization_id),
-        "name",
-        obj.name,
-        _named_message(model),
-    )
-    with transaction.atomic():
-        save_unique(obj, {_NAMED[model][1]: ("name", _named_message(model))})
-        record_create(f"create_{_NAMED[model][0]}", obj, ("name", "is_active"), actor=actor)
-    return obj
+    return _insert(obj, _named_kind(model), f"create_{_NAMED[model][0]}", actor=actor)
 
 
 def _update_named(obj, data: dict, *, actor) -> dict:
     policy.require(actor, P.MANAGE_SETTINGS)
     model = type(obj)
-    with transaction.atomic():
-        obj = model.objects.select_for_update().get(pk=obj.pk)
-        before = audit.snapshot(obj, ["name", "is_active"])
-        assign(obj, _strip(data, ("name", "is_active")), ("name", "is_active"))
-        validate(obj, exclude=["organization"])
-        check_unique_ci(
-            model.objects.filter(organization_id=obj.organization_id),
-            "name",
-            obj.name,
-            _named_message(model),
-            exclude_pk=obj.pk,
-        )
-        save_unique(obj, {_NAMED[model][1]: ("name", _named_message(model))})
-        return record_update(
-            f"update_{_NAMED[model][0]}", obj, before, ["name", "is_active"], actor=actor
-        )
+    return _update(obj, data, _named_kind(model), f"update_{_NAMED[model][0]}", actor=actor)
 
 
 def create_department(name: str, *, actor) -> Department:
@@ -314,6 +317,21 @@ def update_position(position: Position, data: dict, *, actor) -> dict:
 _CATEGORY_CONSTRAINTS = {
     "category_name_unique_ci": ("name", "An employee category with this name already exists.")
 }
+_CATEGORY_FIELDS = ("name", "status")
+
+
+def _check_category(category: EmployeeCategory) -> None:
+    validate(category, exclude=["organization"])
+    check_unique_ci(
+        EmployeeCategory.objects.filter(organization_id=category.organization_id),
+        "name",
+        category.name,
+        _CATEGORY_CONSTRAINTS["category_name_unique_ci"][1],
+        exclude_pk=category.pk,
+    )
+
+
+_CATEGORY = _Kind(_CATEGORY_FIELDS, _check_category, _CATEGORY_CONSTRAINTS, _CATEGORY_FIELDS)
 
 
 def create_employee_category(name: str, *, actor, status=CategoryStatus.ACTIVE) -> EmployeeCategory:
@@ -321,17 +339,7 @@ def create_employee_category(name: str, *, actor, status=CategoryStatus.ACTIVE) 
     category = EmployeeCategory(
         organization_id=actor.organization_id, name=(name or "").strip(), status=status
     )
-    validate(category, exclude=["organization"])
-    check_unique_ci(
-        EmployeeCategory.objects.filter(organization_id=actor.organization_id),
-        "name",
-        category.name,
-        _CATEGORY_CONSTRAINTS["category_name_unique_ci"][1],
-    )
-    with transaction.atomic():
-        save_unique(category, _CATEGORY_CONSTRAINTS)
-        record_create("create_employee_category", category, ("name", "status"), actor=actor)
-    return category
+    return _insert(category, _CATEGORY, "create_employee_category", actor=actor)
 
 
 def update_employee_category(category: EmployeeCategory, data: dict, *, actor) -> dict:
@@ -340,22 +348,7 @@ def update_employee_category(category: EmployeeCategory, data: dict, *, actor) -
     Deprecating keeps existing assignments; only Active categories can be newly assigned.
     """
     policy.require(actor, P.MANAGE_SETTINGS)
-    with transaction.atomic():
-        category = EmployeeCategory.objects.select_for_update().get(pk=category.pk)
-        before = audit.snapshot(category, ["name", "status"])
-        assign(category, _strip(data, ("name", "status")), ("name", "status"))
-        validate(category, exclude=["organization"])
-        check_unique_ci(
-            EmployeeCategory.objects.filter(organization_id=category.organization_id),
-            "name",
-            category.name,
-            _CATEGORY_CONSTRAINTS["category_name_unique_ci"][1],
-            exclude_pk=category.pk,
-        )
-        save_unique(category, _CATEGORY_CONSTRAINTS)
-        return record_update(
-            "update_employee_category", category, before, ["name", "status"], actor=actor
-        )
+    return _update(category, data, _CATEGORY, "update_employee_category", actor=actor)
 
 
 def delete_employee_category(category: EmployeeCategory, *, actor) -> None:
@@ -371,12 +364,7 @@ def delete_employee_category(category: EmployeeCategory, *, actor) -> None:
                 code="category_in_use",
                 details={"assigned": in_use},
             )
-        audit.record(
-            "delete_employee_category",
-            actor=actor,
-            target=category,
-            changes={"name": [category.name, None], "status": [category.status, None]},
-        )
+        record_delete("delete_employee_category", category, _CATEGORY_FIELDS, actor=actor)
         category.delete()
 
 
@@ -422,10 +410,5 @@ def add_organization_npi(label: str, npi: str, *, actor) -> OrganizationNPI:
 def remove_organization_npi(entry: OrganizationNPI, *, actor) -> None:
     policy.require(actor, P.MANAGE_SETTINGS)
     with transaction.atomic():
-        audit.record(
-            "remove_organization_npi",
-            actor=actor,
-            target=entry,
-            changes={"label": [entry.label, None], "npi": [entry.npi, None]},
-        )
+        record_delete("remove_organization_npi", entry, ("label", "npi"), actor=actor)
         entry.delete()

@@ -437,17 +437,38 @@ class _RefMemo:
             return result
 
 
-def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
+def _start(kind: str, table: Table, mode: str):
+    """The plan of an import, its column map (None when the headers are refused), the column
+    labels, and whether it updates existing records."""
     from .models import Mode
 
-    plan = Plan(kind="staff", mode=mode, total_rows=len(table.rows))
-    cols = map_headers("staff", table, plan)
+    plan = Plan(kind=kind, mode=mode, total_rows=len(table.rows))
+    labels = {c.key: c.label for c in COLUMNS[kind]}
+    return plan, map_headers(kind, table, plan), labels, mode == Mode.UPDATE
+
+
+def _unique_in_file(
+    value: str, row: int, own_id, taken: dict, seen: dict, taken_message: str, what: str
+) -> str | None:
+    """Why a row may not hold `value` (another member has it, or an earlier row), or None.
+
+    The first row that may hold it is remembered in `seen`.
+    """
+    other = taken.get(value)
+    if other is not None and other != own_id:
+        return taken_message
+    if value in seen:
+        return f"This {what} appears more than once in the file (row {seen[value]})."
+    seen[value] = row
+    return None
+
+
+def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
+    plan, cols, labels, updating = _start("staff", table, mode)
     if cols is None:
         return plan
     org_id = actor.organization_id
-    labels = {c.key: c.label for c in COLUMNS["staff"]}
     lookups = StaffLookups(org_id)
-    updating = mode == Mode.UPDATE
     data = _columns(table, cols)
     required = {c.key for c in COLUMNS["staff"] if c.required}
     for key in [k for k, values in data.items() if k not in required and not any(values)]:
@@ -552,8 +573,16 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
         return reference_error(field, by_id[ref_id], org_id, changing=is_change)
 
     seen_emails: dict[str, int] = {}
-    seen_ids: dict[str, int] = {}
-    seen_npis: dict[str, int] = {}
+    unique_cols = [
+        (
+            "employee_id",
+            taken_ids,
+            {},
+            STAFF_CONSTRAINTS["staff_employee_id_unique"][1],
+            "employee id",
+        ),
+        ("npi", taken_npis, {}, STAFF_CONSTRAINTS["staff_npi_unique"][1], "NPI"),
+    ]
     demoted: list[tuple[int, int]] = []
     progress = _Progress(n_rows, on_progress)
     err = plan.error
@@ -688,32 +717,11 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
                 values["supervisor_id"] = None
         # Uniqueness within the organization and within the file.
         own_id = current["id"] if current is not None else None
-        emp = values.get("employee_id")
-        if emp:
-            other = taken_ids.get(emp)
-            if other is not None and other != own_id:
-                err(row, labels["employee_id"], STAFF_CONSTRAINTS["staff_employee_id_unique"][1])
-            elif emp in seen_ids:
-                err(
-                    row,
-                    labels["employee_id"],
-                    f"This employee id appears more than once in the file (row {seen_ids[emp]}).",
-                )
-            else:
-                seen_ids[emp] = row
-        npi = values.get("npi")
-        if npi:
-            other = taken_npis.get(npi)
-            if other is not None and other != own_id:
-                err(row, labels["npi"], STAFF_CONSTRAINTS["staff_npi_unique"][1])
-            elif npi in seen_npis:
-                err(
-                    row,
-                    labels["npi"],
-                    f"This NPI appears more than once in the file (row {seen_npis[npi]}).",
-                )
-            else:
-                seen_npis[npi] = row
+        for name, taken, seen, taken_message, what in unique_cols:
+            value = values.get(name)
+            msg = value and _unique_in_file(value, row, own_id, taken, seen, taken_message, what)
+            if msg:
+                err(row, labels[name], msg)
         extra = None
         if c_extra is not None:
             text = c_extra[i]
@@ -873,15 +881,10 @@ LOCATION_TEXT_FIELDS = (
 
 
 def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
-    from .models import Mode
-
-    plan = Plan(kind="locations", mode=mode, total_rows=len(table.rows))
-    cols = map_headers("locations", table, plan)
+    plan, cols, labels, updating = _start("locations", table, mode)
     if cols is None:
         return plan
     org_id = actor.organization_id
-    labels = {c.key: c.label for c in COLUMNS["locations"]}
-    updating = mode == Mode.UPDATE
     existing = {
         row["code"].lower(): row
         for row in Location.objects.filter(organization_id=org_id).values(
