@@ -117,6 +117,8 @@ CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run inline in the calling process.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Daily work for `celery -A clinicorg beat`, which runs with REDIS_URL; without a broker the
+# same clean-up is a daily cron job of `clinicorg imports purge`.
 CELERY_BEAT_SCHEDULE = {
     "purge-import-files": {"task": "transfer.purge_import_files", "schedule": 24 * 60 * 60},
 }
@@ -136,7 +138,7 @@ SITE_URL = SITE_URL.rstrip("/")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 # Uploads that were never committed (errors, an unconfirmed preview) hold personal data; they
-# are deleted this many days after their check (`clinicorg purge_imports`, daily under beat).
+# are deleted this many days after their check (`clinicorg imports purge`, daily under beat).
 IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

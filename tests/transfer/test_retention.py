@@ -2,11 +2,13 @@
 
 import os
 import time
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from clinicorg.core.models import AuditEvent
 from clinicorg.transfer import actions
@@ -15,10 +17,14 @@ from clinicorg.transfer.models import ImportJob, State
 from .conftest import csv_bytes, staff_row
 
 
-def purge(*args) -> str:
+def purge(*args, command=("imports", "purge")) -> str:
     out = StringIO()
-    call_command("purge_imports", *args, stdout=out)
+    call_command(*command, *args, stdout=out)
     return out.getvalue()
+
+
+def finished_days_ago(job, days: float) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=days))
 
 
 @pytest.fixture
@@ -153,3 +159,83 @@ def test_the_daily_task_purges_with_the_configured_period(invalid_job, settings)
     assert "transfer.purge_import_files" in {
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
+
+
+def test_the_default_period_keeps_recent_uploads_and_deletes_older_ones(
+    acme, admin, invalid_job, valid_job
+):
+    finished_days_ago(invalid_job, 31)
+    finished_days_ago(valid_job, 29)
+    size = Path(invalid_job.file_path).stat().st_size
+
+    output = purge()
+
+    assert output.startswith(f"Deleted 1 file, {size} bytes: 1 from imports in 1 organization")
+    invalid_job.refresh_from_db()
+    valid_job.refresh_from_db()
+    assert invalid_job.file_purged_at is not None and invalid_job.file_path == ""
+    assert valid_job.file_purged_at is None and Path(valid_job.file_path).exists()
+    assert valid_job.can_commit
+    event = AuditEvent.objects.get(organization=acme.org, action="purge_import_files")
+    assert event.changes["jobs"] == [invalid_job.pk]
+    assert event.changes["retention_days"] == 30
+
+
+def test_jobs_being_run_or_committed_keep_their_files_however_old(acme, admin, valid_job):
+    # A preview from long ago that is being committed now: its file is what the commit reads.
+    finished_days_ago(valid_job, 90)
+    ImportJob.objects.filter(pk=valid_job.pk).update(state=State.COMMITTING)
+    running = actions.start_import(
+        csv_bytes([staff_row(6)]), "running.csv", "staff", actor=admin, run=False
+    )
+    ImportJob.objects.filter(pk=running.pk).update(
+        state=State.RUNNING, created_at=timezone.now() - timedelta(days=90)
+    )
+
+    output = purge("--older-than", "0")
+
+    assert output.startswith("Deleted 0 files, 0 bytes")
+    for job in (valid_job, running):
+        job.refresh_from_db()
+        assert job.file_purged_at is None and Path(job.file_path).exists()
+    assert not AuditEvent.objects.filter(action="purge_import_files").exists()
+
+
+def test_sizes_are_printed_in_bytes_and_in_a_readable_unit(invalid_job, settings):
+    Path(invalid_job.file_path).write_bytes(b"x" * 3 * 1024 * 1024)
+    assert purge("--older-than", "0", "--dry-run").startswith(
+        "Would delete 1 file, 3,145,728 bytes (3.0 MB):"
+    )
+
+
+def test_the_former_command_name_still_purges(invalid_job):
+    output = purge("--older-than", "0", command=("purge_imports",))
+    assert output.startswith("Deleted 1 file")
+    invalid_job.refresh_from_db()
+    assert invalid_job.file_purged_at is not None
+
+
+def test_the_imports_command_needs_a_subcommand(db):
+    with pytest.raises(CommandError):
+        call_command("imports")
+
+
+def test_the_page_of_a_purged_import_with_errors_offers_no_broken_download(
+    admin_client, invalid_job
+):
+    copy_url = f"/imports/{invalid_job.pk}/errors/"
+    page = admin_client.get(f"/imports/{invalid_job.pk}/")
+    assert copy_url in page.text
+    assert admin_client.get(copy_url).status_code == 200
+
+    purge("--older-than", "0")
+
+    page = admin_client.get(f"/imports/{invalid_job.pk}/")
+    assert page.status_code == 200
+    assert "The uploaded file was deleted on" in page.text
+    assert copy_url not in page.text
+    assert "No role named" in page.text  # the errors are still listed
+    gone = admin_client.get(copy_url)
+    assert gone.status_code == 410
+    assert "The uploaded file was deleted on" in gone.text
+    assert "kept for 30 days" in gone.text

@@ -665,8 +665,8 @@ def purge_import_files(*, older_than_days: int | None = None, dry_run: bool = Fa
     Committed jobs drop their file at once; this removes the rest: files of jobs that finished
     with errors, failed, or stopped at a preview nobody committed, once their check is older
     than the period. Jobs still queued, running or committing are never touched. The job rows
-    stay with their summary and error list (the error copy is then rebuilt from the errors
-    alone); each purged job is marked so the pages and the API say the file is gone, and each
+    stay with their summary and error list; each purged job is marked (`file_purged_at`) so the
+    pages and the API say the file is gone and its error copy answers 410, and each
     organization gets one audit event per run. Files in the import folder that no job refers to
     (an upload cut off before its job was written) go too once they are as old.
     """
@@ -700,15 +700,26 @@ def purge_import_files(*, older_than_days: int | None = None, dry_run: bool = Fa
             )
             if not jobs:
                 continue
+            if not dry_run:
+                # The state is checked again in the UPDATE itself: SQLite takes no row lock
+                # above, so a commit may have queued one of these jobs since the read.
+                ImportJob.objects.filter(
+                    pk__in=[pk for pk, _path, _name in jobs], state__in=PURGEABLE_STATES
+                ).exclude(file_path="").update(file_path="", file_purged_at=now)
+                marked = set(
+                    ImportJob.objects.filter(
+                        pk__in=[pk for pk, _path, _name in jobs], file_purged_at=now, file_path=""
+                    ).values_list("pk", flat=True)
+                )
+                jobs = [job for job in jobs if job[0] in marked]
+                if not jobs:
+                    continue
             purged.update(path for _pk, path, _name in jobs)
             result.jobs += len(jobs)
             result.bytes += sum(_file_size(Path(path)) for _pk, path, _name in jobs)
             result.organizations.add(org_id)
             if dry_run:
                 continue
-            ImportJob.objects.filter(pk__in=[pk for pk, _path, _name in jobs]).update(
-                file_path="", file_purged_at=now
-            )
             audit.record(
                 "purge_import_files",
                 actor=SystemActor(org_id),
