@@ -14,7 +14,7 @@ from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import StaffMember
 
-from .base import apply_errors, requires
+from .base import requires, save_form
 
 
 def _roles(actor):
@@ -31,15 +31,21 @@ def _role(actor, pk) -> Role:
     return get_object_or_404(_roles(actor), pk=pk)
 
 
+def _role_url(role) -> str:
+    return reverse("web:access_role_detail", args=[role.pk])
+
+
 def _can_change_roles(actor) -> bool:
     """Roles apply at every location: changing them needs access to all (see the actions)."""
     return policy.accessible_location_ids(actor) is None
 
 
 def _member(actor, pk) -> StaffMember:
-    """A member the actor may see (their primary location is accessible), or 404."""
+    """A member the actor may see (their primary location is accessible) and manage, or 404."""
     qs = StaffMember.objects.select_related("role", "primary_location")
-    return get_object_or_404(policy.staff_scope(qs, actor), pk=pk)
+    member = get_object_or_404(policy.staff_scope(qs, actor), pk=pk)
+    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    return member
 
 
 def profile_url(member) -> str:
@@ -124,39 +130,35 @@ def role_create(request):
     if request.GET.get("copy"):
         initial["copy_from"] = roles.filter(pk=request.GET["copy"]).first()
     form = NewRoleForm(request.POST or None, roles=roles, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            role = actions.create_role(
-                form.cleaned_data["name"],
-                actor=request.user,
-                copy_from=form.cleaned_data["copy_from"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Role “{role.name}” created. Choose its permissions.")
-            return redirect("web:access_role_detail", pk=role.pk)
-    return render(request, "web/access/role_new.html", {"form": form})
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.create_role(
+            data["name"], actor=request.user, copy_from=data["copy_from"]
+        ),
+        lambda role: f"Role “{role.name}” created. Choose its permissions.",
+        _role_url,
+    )
+    return done or render(request, "web/access/role_new.html", {"form": form})
 
 
 @requires(P.MANAGE_ROLES)
 def role_detail(request, pk):
     role = _role(request.user, pk)
     form = RoleForm(request.POST or None, role=role, initial={"name": role.name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_role(
-                role,
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                permissions=None if role.is_administrator else form.permissions(),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Role saved.")
-            return redirect("web:access_role_detail", pk=role.pk)
-    return render(
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.update_role(
+            role,
+            actor=request.user,
+            name=data["name"],
+            permissions=None if role.is_administrator else form.permissions(),
+        ),
+        "Role saved.",
+        _role_url(role),
+    )
+    return done or render(
         request,
         "web/access/role_detail.html",
         {
@@ -193,22 +195,17 @@ class StaffRoleForm(forms.Form):
 @requires(P.MANAGE_STAFF)
 def staff_role(request, pk):
     member = _member(request.user, pk)
-    policy.require(request.user, P.MANAGE_STAFF, member.primary_location)
     roles = policy.org_scope(Role.objects.all(), request.user).order_by("name")
     form = StaffRoleForm(request.POST or None, roles=roles, initial={"role": member.role_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.change_staff_role(member, form.cleaned_data["role"], actor=request.user)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except Conflict as exc:
-            form.add_error("role", exc.message)
-        else:
-            messages.success(
-                request, f"{member.full_name} now has the role “{form.cleaned_data['role'].name}”."
-            )
-            return redirect(profile_url(member))
-    return render(
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.change_staff_role(member, data["role"], actor=request.user),
+        lambda _result: f"{member.full_name} now has the role “{form.cleaned_data['role'].name}”.",
+        lambda _result: profile_url(member),
+        conflict_field="role",
+    )
+    return done or render(
         request,
         "web/access/staff_role.html",
         {"member": member, "form": form, "roles": roles, "profile_url": profile_url(member)},
@@ -219,7 +216,6 @@ def staff_role(request, pk):
 def staff_rules(request, pk):
     """Access rules of a member: All locations, or the primary one plus toggled locations."""
     member = _member(request.user, pk)
-    policy.require(request.user, P.MANAGE_STAFF, member.primary_location)
     locations = list(
         policy.location_scope(Location.objects.all(), request.user).order_by("-status", "name")
     )

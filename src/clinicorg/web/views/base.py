@@ -2,13 +2,14 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from clinicorg.access import policy
-from clinicorg.core.errors import Decision, Denied
+from clinicorg.core.errors import Conflict, Decision, Denied
 
 
 def render_denied(request, decision: Decision):
@@ -53,6 +54,30 @@ def apply_errors(form, exc: ValidationError) -> None:
                 target,
                 message if target else f"{field}: {message}" if field != "__all__" else message,
             )
+
+
+def save_form(request, form, action, success, to, *, conflict_field: str | None = None):
+    """Run `action(cleaned_data)` for a valid posted form.
+
+    A ValidationError goes beside the form's fields and the answer is None (show the form
+    again); so does a Conflict when `conflict_field` names the field it belongs beside.
+    Otherwise `success` (a text, or a callable of the action's result) is flashed and the answer
+    redirects to `to` (a URL or view name, or a callable of the result giving one).
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
+    except Conflict as exc:
+        if conflict_field is None:
+            raise
+        form.add_error(conflict_field, exc.message)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(to(result) if callable(to) else to)
 
 
 def paginate(request, queryset, per_page: int = 50):

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clinicorg.access.catalogue import P
@@ -12,7 +13,17 @@ from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.staff.models import StaffMember, Status
 
 from ..forms import EnrollmentForm, LocationForm, ManagersForm
-from .base import apply_errors, paginate, requires
+from .base import paginate, requires, save_form
+
+
+def _detail_url(location) -> str:
+    return reverse("web:location_detail", args=[location.pk])
+
+
+def _enrollment(request, pk, eid):
+    """A location the user may manage and one of its payer enrollments, or 404."""
+    location = queries.get_location(request.user, pk)
+    return location, get_object_or_404(location.payer_enrollments, pk=eid)
 
 
 @requires(P.MANAGE_LOCATIONS)
@@ -31,15 +42,14 @@ def location_list(request):
 @requires(P.MANAGE_LOCATIONS)
 def location_create(request):
     form = LocationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            location = actions.create_location(form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Location “{location.name}” created.")
-            return redirect("web:location_detail", pk=location.pk)
-    return render(request, "web/locations/form.html", {"form": form, "creating": True})
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.create_location(data, actor=request.user),
+        lambda location: f"Location “{location.name}” created.",
+        _detail_url,
+    )
+    return done or render(request, "web/locations/form.html", {"form": form, "creating": True})
 
 
 @requires(P.MANAGE_LOCATIONS)
@@ -63,15 +73,14 @@ def location_edit(request, pk):
     location = queries.get_location(request.user, pk)
     initial = {f: getattr(location, f) for f in LOCATION_FIELDS}
     form = LocationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_location(location, form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect("web:location_detail", pk=location.pk)
-    return render(
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.update_location(location, data, actor=request.user),
+        "Changes saved.",
+        _detail_url(location),
+    )
+    return done or render(
         request, "web/locations/form.html", {"form": form, "location": location, "creating": False}
     )
 
@@ -117,50 +126,49 @@ def location_managers(request, pk):
     choices = [(str(m.pk), f"{m.full_name} · {m.email}") for m in staff]
     current = [str(pk) for pk in location.managers.values_list("pk", flat=True)]
     form = ManagersForm(request.POST or None, staff_choices=choices, initial={"managers": current})
-    if request.method == "POST" and form.is_valid():
-        ids = [int(v) for v in form.cleaned_data["managers"]]
-        try:
-            actions.set_location_managers(location, ids, actor=request.user)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Managers saved.")
-            return redirect("web:location_detail", pk=location.pk)
-    return render(request, "web/locations/managers.html", {"location": location, "form": form})
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.set_location_managers(
+            location, [int(v) for v in data["managers"]], actor=request.user
+        ),
+        "Managers saved.",
+        _detail_url(location),
+    )
+    return done or render(
+        request, "web/locations/managers.html", {"location": location, "form": form}
+    )
 
 
 @requires(P.MANAGE_LOCATIONS)
 def enrollment_create(request, pk):
     location = queries.get_location(request.user, pk)
     form = EnrollmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.add_payer_enrollment(location, form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Payer enrollment added.")
-            return redirect("web:location_detail", pk=location.pk)
-    return render(
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.add_payer_enrollment(location, data, actor=request.user),
+        "Payer enrollment added.",
+        _detail_url(location),
+    )
+    return done or render(
         request, "web/locations/enrollment_form.html", {"location": location, "form": form}
     )
 
 
 @requires(P.MANAGE_LOCATIONS)
 def enrollment_edit(request, pk, eid):
-    location = queries.get_location(request.user, pk)
-    enrollment = get_object_or_404(location.payer_enrollments, pk=eid)
+    location, enrollment = _enrollment(request, pk, eid)
     initial = {f: getattr(enrollment, f) for f in ENROLLMENT_FIELDS}
     form = EnrollmentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_payer_enrollment(enrollment, form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Payer enrollment saved.")
-            return redirect("web:location_detail", pk=location.pk)
-    return render(
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.update_payer_enrollment(enrollment, data, actor=request.user),
+        "Payer enrollment saved.",
+        _detail_url(location),
+    )
+    return done or render(
         request,
         "web/locations/enrollment_form.html",
         {"location": location, "form": form, "enrollment": enrollment},
@@ -170,8 +178,7 @@ def enrollment_edit(request, pk, eid):
 @require_POST
 @requires(P.MANAGE_LOCATIONS)
 def enrollment_delete(request, pk, eid):
-    location = queries.get_location(request.user, pk)
-    enrollment = get_object_or_404(location.payer_enrollments, pk=eid)
+    location, enrollment = _enrollment(request, pk, eid)
     actions.remove_payer_enrollment(enrollment, actor=request.user)
     messages.success(request, f"Enrollment with {enrollment.payer_name} removed.")
     return redirect("web:location_detail", pk=location.pk)

@@ -24,7 +24,7 @@ from ..forms_people import (
     RemoveSupervisorForm,
     SupervisorForm,
 )
-from .base import apply_errors, paginate, requires
+from .base import apply_errors, paginate, requires, save_form
 
 # Supervisors
 
@@ -62,6 +62,14 @@ def _supervisor_form(request, *, supervisor=None):
     return form, locations, departments
 
 
+def _picked_scope(data, locations, departments) -> dict:
+    """The locations and departments picked in a supervisor form, as action arguments."""
+    return {
+        "locations": [locations[k] for k in data["locations"]],
+        "departments": [departments[k] for k in data["departments"]],
+    }
+
+
 @requires(P.MANAGE_STAFF)
 def supervisor_list(request):
     page, query = paginate(request, supervisors.supervisors_for(request.user))
@@ -71,43 +79,37 @@ def supervisor_list(request):
 @requires(P.MANAGE_STAFF)
 def supervisor_appoint(request):
     form, locations, departments = _supervisor_form(request)
-    if request.method == "POST" and form.is_valid():
-        member = get_object_or_404(
-            StaffMember.objects.visible_to(request.user), pk=form.cleaned_data["staff"]
-        )
-        try:
-            actions.appoint_supervisor(
-                member,
-                locations=[locations[k] for k in form.cleaned_data["locations"]],
-                departments=[departments[k] for k in form.cleaned_data["departments"]],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"{member.full_name} is now a supervisor.")
-            return redirect("web:supervisor_list")
-    return render(request, "web/people/supervisor_form.html", {"form": form})
+
+    def appoint(data):
+        member = get_object_or_404(StaffMember.objects.visible_to(request.user), pk=data["staff"])
+        scope = _picked_scope(data, locations, departments)
+        actions.appoint_supervisor(member, **scope, actor=request.user)
+        return member
+
+    done = save_form(
+        request,
+        form,
+        appoint,
+        lambda member: f"{member.full_name} is now a supervisor.",
+        "web:supervisor_list",
+    )
+    return done or render(request, "web/people/supervisor_form.html", {"form": form})
 
 
 @requires(P.MANAGE_STAFF)
 def supervisor_edit(request, pk):
     supervisor = supervisors.get_supervisor(request.user, pk)
     form, locations, departments = _supervisor_form(request, supervisor=supervisor)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_supervisor(
-                supervisor,
-                locations=[locations[k] for k in form.cleaned_data["locations"]],
-                departments=[departments[k] for k in form.cleaned_data["departments"]],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Saved what {supervisor.staff.full_name} supervises.")
-            return redirect("web:supervisor_list")
-    return render(
+    done = save_form(
+        request,
+        form,
+        lambda data: actions.update_supervisor(
+            supervisor, **_picked_scope(data, locations, departments), actor=request.user
+        ),
+        f"Saved what {supervisor.staff.full_name} supervises.",
+        "web:supervisor_list",
+    )
+    return done or render(
         request, "web/people/supervisor_form.html", {"form": form, "supervisor": supervisor}
     )
 
@@ -169,6 +171,19 @@ def supervisor_remove(request, pk):
     )
 
 
+def _preview_or_save(request, form, action, success, to):
+    """The two buttons of a form with a bio: Preview renders the cleaned bio, Save runs the
+    action (see `save_form`). Returns (redirect or None, preview or None)."""
+    if request.method == "POST" and "preview" in request.POST:
+        if form.is_valid():
+            try:
+                return None, render_bio(clean_bio(form.cleaned_data["bio"]))
+            except ValidationError as exc:
+                apply_errors(form, exc)
+        return None, None
+    return save_form(request, form, action, success, to), None
+
+
 # Provider credentials
 
 
@@ -176,6 +191,16 @@ def _credentials_member(request, pk) -> StaffMember:
     member = supervisors.get_member(request.user, pk)
     policy.require(request.user, P.MANAGE_STAFF, member.primary_location)
     return member
+
+
+def _credentials_initial(member) -> dict:
+    return {
+        "npi": member.npi,
+        "taxonomy_codes": ", ".join(a.code for a in member.taxonomies.all()),
+        "capacity": member.capacity,
+        "scheduling_step": member.scheduling_step,
+        "bio": member.bio,
+    }
 
 
 def _credentials_page(request, member, form, license_form, *, preview=None):
@@ -207,31 +232,15 @@ def _credentials_page(request, member, form, license_form, *, preview=None):
 @requires(P.MANAGE_STAFF)
 def staff_credentials(request, pk):
     member = _credentials_member(request, pk)
-    codes = [a.code for a in member.taxonomies.all()]
-    initial = {
-        "npi": member.npi,
-        "taxonomy_codes": ", ".join(codes),
-        "capacity": member.capacity,
-        "scheduling_step": member.scheduling_step,
-        "bio": member.bio,
-    }
-    form = CredentialsForm(request.POST or None, initial=initial)
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        if "preview" in request.POST:
-            try:
-                preview = render_bio(clean_bio(form.cleaned_data["bio"]))
-            except ValidationError as exc:
-                apply_errors(form, exc)
-        else:
-            try:
-                actions.update_credentials(member, form.action_data(), actor=request.user)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, "Credentials saved.")
-                return redirect("web:staff_detail", pk=member.pk)
-    return _credentials_page(request, member, form, LicenseForm(), preview=preview)
+    form = CredentialsForm(request.POST or None, initial=_credentials_initial(member))
+    done, preview = _preview_or_save(
+        request,
+        form,
+        lambda _data: actions.update_credentials(member, form.action_data(), actor=request.user),
+        "Credentials saved.",
+        reverse("web:staff_detail", args=[member.pk]),
+    )
+    return done or _credentials_page(request, member, form, LicenseForm(), preview=preview)
 
 
 @requires(P.MANAGE_STAFF)
@@ -240,23 +249,16 @@ def license_add(request, pk):
     if request.method != "POST":
         return redirect("web:staff_credentials", pk=member.pk)
     license_form = LicenseForm(request.POST)
-    if license_form.is_valid():
-        try:
-            lic = actions.add_license(member, license_form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            apply_errors(license_form, exc)
-        else:
-            messages.success(request, f"License {lic.state} {lic.number} added.")
-            return redirect(reverse("web:staff_credentials", args=[member.pk]) + "#licenses")
-    form = CredentialsForm(
-        initial={
-            "npi": member.npi,
-            "taxonomy_codes": ", ".join(a.code for a in member.taxonomies.all()),
-            "capacity": member.capacity,
-            "scheduling_step": member.scheduling_step,
-            "bio": member.bio,
-        }
+    done = save_form(
+        request,
+        license_form,
+        lambda data: actions.add_license(member, data, actor=request.user),
+        lambda lic: f"License {lic.state} {lic.number} added.",
+        reverse("web:staff_credentials", args=[member.pk]) + "#licenses",
     )
+    if done:
+        return done
+    form = CredentialsForm(initial=_credentials_initial(member))
     return _credentials_page(request, member, form, license_form)
 
 
@@ -308,6 +310,10 @@ def _my_profile_page(request, form, password_form, *, preview=None):
     )
 
 
+def _profile_initial(me) -> dict:
+    return {"display_name": me.display_name, "phone": me.phone, "bio": me.bio}
+
+
 def _password_form(me, data=None):
     form = PasswordChangeForm(me, data)
     # The profile form comes first on the page; do not pull focus into the password box.
@@ -318,24 +324,15 @@ def _password_form(me, data=None):
 @requires(None)
 def my_profile(request):
     me = request.user
-    initial = {"display_name": me.display_name, "phone": me.phone, "bio": me.bio}
-    form = MyProfileForm(request.POST or None, initial=initial)
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        if "preview" in request.POST:
-            try:
-                preview = render_bio(clean_bio(form.cleaned_data["bio"]))
-            except ValidationError as exc:
-                apply_errors(form, exc)
-        else:
-            try:
-                changes = actions.update_own_profile(me, form.cleaned_data, actor=me)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, "Profile saved." if changes else "Nothing changed.")
-                return redirect("web:my_profile")
-    return _my_profile_page(request, form, _password_form(me), preview=preview)
+    form = MyProfileForm(request.POST or None, initial=_profile_initial(me))
+    done, preview = _preview_or_save(
+        request,
+        form,
+        lambda data: actions.update_own_profile(me, data, actor=me),
+        lambda changes: "Profile saved." if changes else "Nothing changed.",
+        "web:my_profile",
+    )
+    return done or _my_profile_page(request, form, _password_form(me), preview=preview)
 
 
 @requires(None)
@@ -349,5 +346,4 @@ def my_password(request):
         update_session_auth_hash(request, me)
         messages.success(request, "Password changed. You stay signed in here.")
         return redirect("web:my_profile")
-    initial = {"display_name": me.display_name, "phone": me.phone, "bio": me.bio}
-    return _my_profile_page(request, MyProfileForm(initial=initial), password_form)
+    return _my_profile_page(request, MyProfileForm(initial=_profile_initial(me)), password_form)
