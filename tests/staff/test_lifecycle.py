@@ -121,6 +121,28 @@ def test_bulk_invitations_take_a_constant_number_of_queries(
     assert sorted(event.changes["staff_ids"][1]) == sorted(m.pk for m in members)
 
 
+def test_each_bulk_invitation_is_a_stored_open_link_for_its_own_member(
+    acme, admin, django_capture_on_commit_callbacks
+):
+    members = [
+        actions.create_staff(invite_data(acme, email=f"link{i}@acme.test"), actor=admin)
+        for i in range(3)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations = actions.issue_invitations(members, actor=admin)
+    assert [inv.staff_id for inv in invitations] == [m.pk for m in members]
+    stored = {inv.pk: inv for inv in Invitation.objects.filter(staff__in=members)}
+    assert set(stored) == {inv.pk for inv in invitations}
+    for inv in invitations:
+        assert stored[inv.pk].token_hash == inv.token_hash
+        assert stored[inv.pk].sent_by == admin and stored[inv.pk].expires_at == inv.expires_at
+        assert stored[inv.pk].accepted_at is None and stored[inv.pk].superseded_at is None
+    # Every emailed link opens the invitation of the member it was sent to.
+    by_email = {m.email: m for m in members}
+    for message, token in zip(mail.outbox, link_tokens(), strict=True):
+        assert actions.find_invitation(token).staff == by_email[message.to[0]]
+
+
 # Accepting
 
 
