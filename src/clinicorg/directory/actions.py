@@ -1,6 +1,5 @@
 """Every write to locations, departments, positions, employee categories and org settings."""
 
-from collections.abc import Callable
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -58,18 +57,28 @@ def _strip(data: dict, fields) -> dict:
 
 
 class _Kind(NamedTuple):
-    """How records of one kind are written: the fields set from data, the check before a save,
-    the unique constraints (name -> (field, message)) and the fields the audit records."""
+    """How records of one kind are written: the fields set from data, the owner within which
+    they are unique (`organization`, `location`), the unique constraints
+    ({name: (field, message)}) and the fields the audit records."""
 
     fields: tuple
-    check: Callable
+    scope: str
     constraints: dict
     audit_fields: tuple
 
 
+def _check(obj, kind: _Kind) -> None:
+    """Field validation, then each unique field (case-insensitively) within the owner."""
+    validate(obj, exclude=[kind.scope])
+    owner_id = f"{kind.scope}_id"
+    others = type(obj).objects.filter(**{owner_id: getattr(obj, owner_id)})
+    for field, message in kind.constraints.values():
+        check_unique_ci(others, field, getattr(obj, field), message, exclude_pk=obj.pk)
+
+
 def _insert(obj, kind: _Kind, action: str, *, actor):
     """Check a new record, save it and audit its creation."""
-    kind.check(obj)
+    _check(obj, kind)
     with transaction.atomic():
         save_unique(obj, kind.constraints)
         record_create(action, obj, kind.audit_fields, actor=actor)
@@ -85,33 +94,14 @@ def _update(obj, data: dict, kind: _Kind, action: str, *, actor, touch=False) ->
         obj = type(obj).objects.select_for_update().get(pk=obj.pk)
         before = audit.snapshot(obj, kind.audit_fields)
         assign(obj, _strip(data, kind.fields), kind.fields)
-        kind.check(obj)
+        _check(obj, kind)
         if touch:
             obj.updated_at = timezone.now()
         save_unique(obj, kind.constraints)
         return record_update(action, obj, before, kind.audit_fields, actor=actor)
 
 
-def _check_location(location: Location) -> None:
-    validate(location, exclude=["organization"])
-    others = Location.objects.filter(organization_id=location.organization_id)
-    check_unique_ci(
-        others,
-        "name",
-        location.name,
-        _LOCATION_CONSTRAINTS["location_name_unique_ci"][1],
-        exclude_pk=location.pk,
-    )
-    check_unique_ci(
-        others,
-        "code",
-        location.code,
-        _LOCATION_CONSTRAINTS["location_code_unique_ci"][1],
-        exclude_pk=location.pk,
-    )
-
-
-_LOCATION = _Kind(LOCATION_FIELDS, _check_location, _LOCATION_CONSTRAINTS, LOCATION_AUDIT_FIELDS)
+_LOCATION = _Kind(LOCATION_FIELDS, "organization", _LOCATION_CONSTRAINTS, LOCATION_AUDIT_FIELDS)
 
 
 def create_location(data: dict, *, actor) -> Location:
@@ -191,20 +181,7 @@ _ENROLLMENT_CONSTRAINTS = {
 }
 
 
-def _check_enrollment(enrollment: PayerEnrollment) -> None:
-    validate(enrollment, exclude=["location"])
-    check_unique_ci(
-        PayerEnrollment.objects.filter(location_id=enrollment.location_id),
-        "payer_id",
-        enrollment.payer_id,
-        _ENROLLMENT_CONSTRAINTS["enrollment_unique"][1],
-        exclude_pk=enrollment.pk,
-    )
-
-
-_ENROLLMENT = _Kind(
-    ENROLLMENT_FIELDS, _check_enrollment, _ENROLLMENT_CONSTRAINTS, ENROLLMENT_FIELDS
-)
+_ENROLLMENT = _Kind(ENROLLMENT_FIELDS, "location", _ENROLLMENT_CONSTRAINTS, ENROLLMENT_FIELDS)
 
 
 def add_payer_enrollment(location: Location, data: dict, *, actor) -> PayerEnrollment:
@@ -270,19 +247,7 @@ def _named_message(model) -> str:
 
 def _named_kind(model) -> _Kind:
     constraints = {_NAMED[model][1]: ("name", _named_message(model))}
-    return _Kind(_NAMED_FIELDS, _check_named, constraints, _NAMED_FIELDS)
-
-
-def _check_named(obj) -> None:
-    model = type(obj)
-    validate(obj, exclude=["organization"])
-    check_unique_ci(
-        model.objects.filter(organization_id=obj.organization_id),
-        "name",
-        obj.name,
-        _named_message(model),
-        exclude_pk=obj.pk,
-    )
+    return _Kind(_NAMED_FIELDS, "organization", constraints, _NAMED_FIELDS)
 
 
 def _create_named(model, name: str, *, actor):
@@ -320,18 +285,7 @@ _CATEGORY_CONSTRAINTS = {
 _CATEGORY_FIELDS = ("name", "status")
 
 
-def _check_category(category: EmployeeCategory) -> None:
-    validate(category, exclude=["organization"])
-    check_unique_ci(
-        EmployeeCategory.objects.filter(organization_id=category.organization_id),
-        "name",
-        category.name,
-        _CATEGORY_CONSTRAINTS["category_name_unique_ci"][1],
-        exclude_pk=category.pk,
-    )
-
-
-_CATEGORY = _Kind(_CATEGORY_FIELDS, _check_category, _CATEGORY_CONSTRAINTS, _CATEGORY_FIELDS)
+_CATEGORY = _Kind(_CATEGORY_FIELDS, "organization", _CATEGORY_CONSTRAINTS, _CATEGORY_FIELDS)
 
 
 def create_employee_category(name: str, *, actor, status=CategoryStatus.ACTIVE) -> EmployeeCategory:

@@ -423,10 +423,13 @@ def _columns(table: Table, cols: dict[str, int]) -> dict[str, list[str]]:
 
 
 class _RefMemo:
-    """(id, message) for a referenced value, computed once per distinct text."""
+    """(id, message) for a value referring to a record by code or name, computed once per
+    distinct text. `refs` maps the lowercased text to the record; `not_found(text)` says
+    what is wrong when none matches."""
 
-    def __init__(self, resolve):
-        self.resolve = resolve
+    def __init__(self, refs: dict, not_found):
+        self.refs = refs
+        self.not_found = not_found
         self.memo: dict = {}
 
     def __call__(self, text):
@@ -435,6 +438,14 @@ class _RefMemo:
         except KeyError:
             result = self.memo[text] = self.resolve(text)
             return result
+
+    def resolve(self, text):
+        if not text:
+            return None, "This field cannot be blank."
+        ref = self.refs.get(text.lower())
+        if ref is None:
+            return None, self.not_found(text)
+        return ref.id, None
 
 
 def _start(kind: str, table: Table, mode: str):
@@ -525,31 +536,6 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
             location_decisions[loc_id] = None if d.allowed else d.message
         return location_decisions[loc_id]
 
-    def resolve_location(code):
-        if not code:
-            return None, "This field cannot be blank."
-        ref = lookups.locations.get(code.lower())
-        if ref is None:
-            return None, f"No location with code “{code}”."
-        return ref.id, None
-
-    def resolve_role(name):
-        if not name:
-            return None, "This field cannot be blank."
-        ref = lookups.roles.get(name.lower())
-        if ref is None:
-            return None, f"No role named “{name}”. Roles: {lookups.role_names()}."
-        return ref.id, None
-
-    def named_resolver(fname):
-        def resolve(text):
-            ref = lookups.named[fname].get(text.lower())
-            if ref is None:
-                return None, f"No {fname} named “{text}”."
-            return ref.id, None
-
-        return resolve
-
     grant_denials: dict[int, str | None] = {}
 
     def grant_denial(role_id: int) -> str | None:
@@ -563,9 +549,14 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
                 grant_denials[role_id] = None
         return grant_denials[role_id]
 
-    ref_location = _RefMemo(resolve_location)
-    ref_role = _RefMemo(resolve_role)
-    ref_named = {f: _RefMemo(named_resolver(f)) for f in ("department", "position", "category")}
+    ref_location = _RefMemo(lookups.locations, lambda code: f"No location with code “{code}”.")
+    ref_role = _RefMemo(
+        lookups.roles, lambda name: f"No role named “{name}”. Roles: {lookups.role_names()}."
+    )
+    ref_named = {
+        f: _RefMemo(lookups.named[f], lambda text, f=f: f"No {f} named “{text}”.")
+        for f in ("department", "position", "category")
+    }
     named_by_id = lookups.named_by_id
 
     def rule(field, ref_id, by_id, is_change):
