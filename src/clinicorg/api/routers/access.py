@@ -220,6 +220,12 @@ def _member(actor, staff_id: int) -> StaffMember:
     return member
 
 
+def _staff_member(actor, staff_id: int) -> StaffMember:
+    """`_member` for an actor who manages staff; without the permission, 403 first."""
+    policy.require(actor, P.MANAGE_STAFF)
+    return _member(actor, staff_id)
+
+
 def _access_out(member: StaffMember) -> dict:
     ids = policy.accessible_location_ids(member)
     return {
@@ -237,8 +243,7 @@ def _access_out(member: StaffMember) -> dict:
     summary="A member's location access rules",
 )
 def get_access(request, staff_id: int):
-    policy.require(request.auth, P.MANAGE_STAFF)
-    member = _member(request.auth, staff_id)
+    member = _staff_member(request.auth, staff_id)
     policy.require(request.auth, P.MANAGE_STAFF, member.primary_location)
     return _access_out(member)
 
@@ -249,8 +254,7 @@ def get_access(request, staff_id: int):
     summary="Set a member's location access rules",
 )
 def set_access(request, staff_id: int, payload: AccessIn):
-    policy.require(request.auth, P.MANAGE_STAFF)
-    member = _member(request.auth, staff_id)
+    member = _staff_member(request.auth, staff_id)
     wanted = set(payload.locations)
     locations = list(
         Location.objects.filter(organization_id=request.auth.organization_id, pk__in=wanted)
@@ -272,8 +276,7 @@ def set_access(request, staff_id: int, payload: AccessIn):
     summary="Give a member another role",
 )
 def set_role(request, staff_id: int, payload: StaffRoleIn):
-    policy.require(request.auth, P.MANAGE_STAFF)
-    member = _member(request.auth, staff_id)
+    member = _staff_member(request.auth, staff_id)
     role = policy.org_scope(Role.objects.all(), request.auth).filter(pk=payload.role).first()
     if role is None:
         raise ValidationError({"role": "No such role in this organization."})

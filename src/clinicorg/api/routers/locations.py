@@ -115,6 +115,12 @@ class LocationPage(Schema):
     items: list[LocationOut]
 
 
+def _location(actor, location_id):
+    """A location the actor may manage, or 404; without the permission, 403 first."""
+    policy.require(actor, P.MANAGE_LOCATIONS)
+    return queries.get_location(actor, location_id)
+
+
 def _detail(actor, pk):
     location = queries.get_location(actor, pk)
     enrollments = list(location.payer_enrollments.all())
@@ -148,8 +154,7 @@ def get_location(request, location_id: int):
 
 @router.patch("/{int:location_id}", response={200: LocationDetailOut, **ERRORS})
 def update_location(request, location_id: int, payload: LocationPatch):
-    policy.require(request.auth, P.MANAGE_LOCATIONS)
-    location = queries.get_location(request.auth, location_id)
+    location = _location(request.auth, location_id)
     data = payload.dict(exclude_unset=True)
     status = data.pop("status", None)
     if data:
@@ -161,27 +166,23 @@ def update_location(request, location_id: int, payload: LocationPatch):
 
 @router.delete("/{int:location_id}", response={204: None, **ERRORS, 409: dict})
 def delete_location(request, location_id: int):
-    policy.require(request.auth, P.MANAGE_LOCATIONS)
-    location = queries.get_location(request.auth, location_id)
+    location = _location(request.auth, location_id)
     actions.delete_location(location, actor=request.auth)
     return Status(204, None)
 
 
 def _enrollment(actor, location_id, enrollment_id) -> PayerEnrollment:
-    location = queries.get_location(actor, location_id)
-    return location.payer_enrollments.get(pk=enrollment_id)
+    return _location(actor, location_id).payer_enrollments.get(pk=enrollment_id)
 
 
 @router.get("/{int:location_id}/payer-enrollments", response={200: list[EnrollmentOut], **ERRORS})
 def list_enrollments(request, location_id: int):
-    policy.require(request.auth, P.MANAGE_LOCATIONS)
-    return list(queries.get_location(request.auth, location_id).payer_enrollments.all())
+    return list(_location(request.auth, location_id).payer_enrollments.all())
 
 
 @router.post("/{int:location_id}/payer-enrollments", response={201: EnrollmentOut, **ERRORS})
 def add_enrollment(request, location_id: int, payload: EnrollmentIn):
-    policy.require(request.auth, P.MANAGE_LOCATIONS)
-    location = queries.get_location(request.auth, location_id)
+    location = _location(request.auth, location_id)
     return Status(201, actions.add_payer_enrollment(location, payload.dict(), actor=request.auth))
 
 
@@ -190,7 +191,6 @@ def add_enrollment(request, location_id: int, payload: EnrollmentIn):
     response={200: EnrollmentOut, **ERRORS},
 )
 def update_enrollment(request, location_id: int, enrollment_id: int, payload: EnrollmentPatch):
-    policy.require(request.auth, P.MANAGE_LOCATIONS)
     enrollment = _enrollment(request.auth, location_id, enrollment_id)
     actions.update_payer_enrollment(
         enrollment, payload.dict(exclude_unset=True), actor=request.auth
@@ -202,7 +202,6 @@ def update_enrollment(request, location_id: int, enrollment_id: int, payload: En
     "/{int:location_id}/payer-enrollments/{int:enrollment_id}", response={204: None, **ERRORS}
 )
 def remove_enrollment(request, location_id: int, enrollment_id: int):
-    policy.require(request.auth, P.MANAGE_LOCATIONS)
     enrollment = _enrollment(request.auth, location_id, enrollment_id)
     actions.remove_payer_enrollment(enrollment, actor=request.auth)
     return Status(204, None)
@@ -210,7 +209,6 @@ def remove_enrollment(request, location_id: int, enrollment_id: int):
 
 @router.put("/{int:location_id}/managers", response={200: list[ManagerOut], **ERRORS})
 def set_managers(request, location_id: int, payload: ManagersIn):
-    policy.require(request.auth, P.MANAGE_LOCATIONS)
-    location = queries.get_location(request.auth, location_id)
+    location = _location(request.auth, location_id)
     actions.set_location_managers(location, payload.staff, actor=request.auth)
     return [{"id": m.id, "email": m.email, "name": m.full_name} for m in location.managers.all()]

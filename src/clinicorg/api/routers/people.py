@@ -232,6 +232,8 @@ def remove_supervisor(request, supervisor_id: int, params: Query[RemoveParams]):
 
 
 def _member(actor, staff_id) -> StaffMember:
+    """A member whose credentials the actor may manage (at the member's primary location)."""
+    policy.require(actor, P.MANAGE_STAFF)
     member = supervisors.get_member(actor, staff_id)
     policy.require(actor, P.MANAGE_STAFF, member.primary_location)
     return member
@@ -267,7 +269,6 @@ def _credentials_out(member) -> dict:
     summary="A member's provider credentials",
 )
 def get_credentials(request, staff_id: int):
-    policy.require(request.auth, P.MANAGE_STAFF)
     return _credentials_out(_member(request.auth, staff_id))
 
 
@@ -277,7 +278,6 @@ def get_credentials(request, staff_id: int):
     summary="Change a member's provider credentials",
 )
 def update_credentials(request, staff_id: int, payload: CredentialsIn):
-    policy.require(request.auth, P.MANAGE_STAFF)
     member = _member(request.auth, staff_id)
     data = payload.dict(exclude_unset=True)
     if data.get("taxonomy_codes") is None:
@@ -292,7 +292,6 @@ def update_credentials(request, staff_id: int, payload: CredentialsIn):
     summary="Add a license",
 )
 def add_license(request, staff_id: int, payload: LicenseIn):
-    policy.require(request.auth, P.MANAGE_STAFF)
     member = _member(request.auth, staff_id)
     return Status(201, actions.add_license(member, payload.dict(), actor=request.auth))
 
@@ -303,7 +302,6 @@ def add_license(request, staff_id: int, payload: LicenseIn):
     summary="Remove a license",
 )
 def remove_license(request, staff_id: int, license_id: int):
-    policy.require(request.auth, P.MANAGE_STAFF)
     member = _member(request.auth, staff_id)
     actions.remove_license(member.licenses.get(pk=license_id), actor=request.auth)
     return Status(204, None)
