@@ -10,11 +10,10 @@ from django.urls import NoReverseMatch, reverse
 from clinicorg.access import actions, policy
 from clinicorg.access.catalogue import MODULES, P
 from clinicorg.access.models import Role
-from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import StaffMember
 
-from .base import requires, save_form
+from .base import confirm_delete, requires, save_form
 
 
 def _roles(actor):
@@ -173,15 +172,14 @@ def role_detail(request, pk):
 @requires(P.MANAGE_ROLES)
 def role_delete(request, pk):
     role = _role(request.user, pk)
-    if request.method == "POST":
-        try:
-            actions.delete_role(role, actor=request.user)
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return redirect("web:access_role_detail", pk=role.pk)
-        messages.success(request, f"Role “{role.name}” deleted.")
-        return redirect("web:access_role_list")
-    return render(request, "web/access/role_delete.html", {"role": role})
+    done = confirm_delete(
+        request,
+        lambda: actions.delete_role(role, actor=request.user),
+        f"Role “{role.name}” deleted.",
+        "web:access_role_list",
+        _role_url(role),
+    )
+    return done or render(request, "web/access/role_delete.html", {"role": role})
 
 
 class StaffRoleForm(forms.Form):

@@ -80,6 +80,21 @@ def save_form(request, form, action, success, to, *, conflict_field: str | None 
     return redirect(to(result) if callable(to) else to)
 
 
+def confirm_delete(request, action, success: str, to, refused_to):
+    """On POST run the delete `action()`, then flash `success` and redirect to `to`; a
+    Conflict (the record is in use) flashes its message and redirects to `refused_to`.
+    None on GET: show the confirmation page."""
+    if request.method != "POST":
+        return None
+    try:
+        action()
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect(refused_to)
+    messages.success(request, success)
+    return redirect(to)
+
+
 def paginate(request, queryset, per_page: int = 50):
     paginator = Paginator(queryset, per_page)
     page = paginator.get_page(request.GET.get("page"))

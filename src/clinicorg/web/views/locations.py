@@ -7,13 +7,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clinicorg.access.catalogue import P
-from clinicorg.core.errors import Conflict
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.staff.models import StaffMember, Status
 
 from ..forms import EnrollmentForm, LocationForm, ManagersForm
-from .base import paginate, requires, save_form
+from .base import confirm_delete, paginate, requires, save_form
 
 
 def _detail_url(location) -> str:
@@ -104,15 +103,16 @@ def location_status(request, pk):
 def location_delete(request, pk):
     location = queries.get_location(request.user, pk)
     refs = actions.location_references(location)
-    if request.method == "POST":
-        try:
-            actions.delete_location(location, actor=request.user)
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return redirect("web:location_detail", pk=location.pk)
-        messages.success(request, f"Location “{location.name}” deleted.")
-        return redirect("web:location_list")
-    return render(request, "web/locations/delete.html", {"location": location, "refs": refs})
+    done = confirm_delete(
+        request,
+        lambda: actions.delete_location(location, actor=request.user),
+        f"Location “{location.name}” deleted.",
+        "web:location_list",
+        _detail_url(location),
+    )
+    return done or render(
+        request, "web/locations/delete.html", {"location": location, "refs": refs}
+    )
 
 
 @requires(P.MANAGE_LOCATIONS)
