@@ -17,9 +17,9 @@ from clinicorg.transfer.models import ImportJob, State
 from .conftest import csv_bytes, staff_row
 
 
-def purge(*args, command=("imports", "purge")) -> str:
+def purge(*args) -> str:
     out = StringIO()
-    call_command(*command, *args, stdout=out)
+    call_command("imports", "purge", *args, stdout=out)
     return out.getvalue()
 
 
@@ -206,13 +206,6 @@ def test_sizes_are_printed_in_bytes_and_in_a_readable_unit(invalid_job, settings
     assert purge("--older-than", "0", "--dry-run").startswith(
         "Would delete 1 file, 3,145,728 bytes (3.0 MB):"
     )
-
-
-def test_the_former_command_name_still_purges(invalid_job):
-    output = purge("--older-than", "0", command=("purge_imports",))
-    assert output.startswith("Deleted 1 file")
-    invalid_job.refresh_from_db()
-    assert invalid_job.file_purged_at is not None
 
 
 def test_the_imports_command_needs_a_subcommand(db):
