@@ -286,14 +286,14 @@ def test_a_member_without_the_import_permission_is_refused(acme, frontdesk):
 def test_a_failure_while_writing_leaves_nothing_behind(acme, admin):
     job = preview(csv_bytes([staff_row(1), staff_row(2)]), admin)
     before = (StaffMember.objects.count(), AuditEvent.objects.count())
-    real = actions.writers.insert_rows
+    real = actions.bulk.insert_rows
 
     def failing(model, columns, rows):
         if model is AuditEvent:
             raise IntegrityError("simulated failure")
         return real(model, columns, rows)
 
-    with mock.patch.object(actions.writers, "insert_rows", failing):
+    with mock.patch.object(actions.bulk, "insert_rows", failing):
         job = actions.commit_import(job, actor=admin)
     assert job.state == State.FAILED
     assert "Nothing was imported" in job.message

@@ -24,12 +24,12 @@ from django.utils import timezone
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import ApiToken
-from clinicorg.core import audit, context
+from clinicorg.core import audit, bulk, context
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import StaffMember, Status, TaxonomyAssignment
 
-from . import validators, writers
+from . import validators
 from .models import ImportJob, Kind, Mode, Phase, State
 from .readers import FileRejected, file_format, read_table
 
@@ -271,7 +271,7 @@ class Runner:
     def _write(self, plan) -> None:
         t0 = time.perf_counter()
         self.report(Phase.WRITING, 0, force=True)
-        writers.prepare_connection()
+        bulk.prepare_connection()
         with transaction.atomic():
             if plan.kind == Kind.STAFF:
                 members = write_staff(plan, actor=self.actor, report=self.report)
@@ -434,9 +434,9 @@ def write_staff(plan, *, actor, report=None) -> list[tuple[int, dict]]:
     for name, value in fixed.items():
         template[index[name]] = value
     value_slots = [(name, index[name]) for name in validators.STAFF_VALUE_FIELDS]
-    ids = writers.allocate_ids(StaffMember, len(creates))
+    ids = bulk.allocate_ids(StaffMember, len(creates))
     id_slot, pw_slot = index["id"], index["password"]
-    unusable = writers.unusable_password
+    unusable = bulk.unusable_password
 
     def staff_rows():
         for n, (pk, c) in enumerate(zip(ids, creates, strict=True)):
@@ -451,14 +451,14 @@ def write_staff(plan, *, actor, report=None) -> list[tuple[int, dict]]:
                 report(Phase.WRITING, 0.5 * n / max(len(creates), 1))
             yield row
 
-    writers.insert_rows(StaffMember, columns, staff_rows())
+    bulk.insert_rows(StaffMember, columns, staff_rows())
     through = StaffMember.extra_locations.through
-    writers.insert_rows(
+    bulk.insert_rows(
         through,
         ["staffmember_id", "location_id"],
         ((pk, lid) for pk, c in zip(ids, creates, strict=True) for lid in c["extra"]),
     )
-    writers.insert_rows(
+    bulk.insert_rows(
         TaxonomyAssignment,
         ["staff_id", "code", "is_primary"],
         (
@@ -507,7 +507,7 @@ def write_staff(plan, *, actor, report=None) -> list[tuple[int, dict]]:
             label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
             yield pk, label or values["email"], values["primary_location_id"], changes
 
-    writers.insert_rows(
+    bulk.insert_rows(
         AuditEvent,
         _audit_columns(),
         _audit_rows(base, "create_staff", "staffmember", create_events()),
@@ -574,18 +574,18 @@ def _write_staff_updates(plan, *, actor, base, now) -> None:
         label = f"{cur['first_name']} {cur['last_name']}".strip() or cur["email"]
         location_id = u["changes"].get("primary_location_id", [None, cur["primary_location_id"]])[1]
         events.append((u["id"], label, location_id, changes))
-    writers.update_rows(StaffMember, rows)
+    bulk.update_rows(StaffMember, rows)
     through = StaffMember.extra_locations.through
     if extra_ids:
-        writers.delete_where_in(through, "staffmember_id", extra_ids)
-        writers.insert_rows(
+        bulk.delete_where_in(through, "staffmember_id", extra_ids)
+        bulk.insert_rows(
             through,
             ["staffmember_id", "location_id"],
             ((u["id"], lid) for u in plan.updates if u["extra"] is not None for lid in u["extra"]),
         )
     if tax_ids:
-        writers.delete_where_in(TaxonomyAssignment, "staff_id", tax_ids)
-        writers.insert_rows(
+        bulk.delete_where_in(TaxonomyAssignment, "staff_id", tax_ids)
+        bulk.insert_rows(
             TaxonomyAssignment,
             ["staff_id", "code", "is_primary"],
             (
@@ -595,7 +595,7 @@ def _write_staff_updates(plan, *, actor, base, now) -> None:
                 for i, code in enumerate(u["taxonomies"])
             ),
         )
-    writers.insert_rows(
+    bulk.insert_rows(
         AuditEvent, _audit_columns(), _audit_rows(base, "update_staff", "staffmember", events)
     )
 
@@ -606,7 +606,7 @@ def write_locations(plan, *, actor) -> None:
     now = timezone.now()
     fields = list(Location._meta.concrete_fields)
     columns = [f.attname for f in fields]
-    ids = writers.allocate_ids(Location, len(plan.creates))
+    ids = bulk.allocate_ids(Location, len(plan.creates))
     rows = []
     events = []
     for pk, c in zip(ids, plan.creates, strict=True):
@@ -625,7 +625,7 @@ def write_locations(plan, *, actor) -> None:
             if values[k] not in (None, "", False)
         }
         events.append((pk, values["name"], pk, changes))
-    writers.insert_rows(Location, columns, rows)
+    bulk.insert_rows(Location, columns, rows)
     updates = []
     for u in plan.updates:
         values = {k: new for k, (_old, new) in u["changes"].items()}
@@ -634,10 +634,10 @@ def write_locations(plan, *, actor) -> None:
         events_changes = {k: [old, new] for k, (old, new) in u["changes"].items()}
         name = u["changes"].get("name", [None, u["current"]["name"]])[1]
         events.append((u["id"], name, u["id"], events_changes))
-    writers.update_rows(Location, updates)
+    bulk.update_rows(Location, updates)
     base = _audit_base(actor)
     n_creates = len(plan.creates)
-    writers.insert_rows(
+    bulk.insert_rows(
         AuditEvent,
         _audit_columns(),
         [

@@ -17,11 +17,10 @@ from django.utils import timezone
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import ApiToken, hash_token
-from clinicorg.core import audit
+from clinicorg.core import audit, bulk
 from clinicorg.core.errors import Conflict
 from clinicorg.core.writes import save_unique
 from clinicorg.directory.models import Location
-from clinicorg.transfer import writers
 
 from ..models import TRANSITIONS, Invitation, StaffMember, Status
 from .records import (
@@ -157,12 +156,12 @@ def _issue(members, *, actor, action: str) -> list[Invitation]:
         at_id, at_staff, at_hash = (names.index(n) for n in ("id", "staff_id", "token_hash"))
         rows = []
         for pk, staff_id, token_hash in zip(
-            writers.allocate_ids(Invitation, len(members)), ids, hashes, strict=True
+            bulk.allocate_ids(Invitation, len(members)), ids, hashes, strict=True
         ):
             row = template.copy()
             row[at_id], row[at_staff], row[at_hash] = pk, staff_id, token_hash
             rows.append(row)
-        writers.insert_rows(Invitation, names, rows)
+        bulk.insert_rows(Invitation, names, rows)
         created = [Invitation.from_db(connection.alias, names, row) for row in rows]
         if len(members) == 1:
             audit.record(

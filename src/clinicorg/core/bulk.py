@@ -1,4 +1,4 @@
-"""Bulk writes for imports: COPY on PostgreSQL (psycopg 3), executemany elsewhere.
+"""Bulk writes: COPY on PostgreSQL (psycopg 3), executemany elsewhere.
 
 Rows are written with ids allocated up front, so members, their locations, taxonomy codes and
 audit events can be written in one pass each. Call inside `transaction.atomic()`.
