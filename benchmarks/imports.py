@@ -116,8 +116,8 @@ def floor(path: Path, fmt: str, n: int, org_id: int, location_ids, role_id) -> d
     """
     from django.utils import timezone
 
+    from clinicorg.core import bulk
     from clinicorg.staff.models import StaffMember
-    from clinicorg.transfer import writers
 
     t0 = time.perf_counter()
     if fmt == "xlsx":
@@ -132,9 +132,9 @@ def floor(path: Path, fmt: str, n: int, org_id: int, location_ids, role_id) -> d
     fields = StaffMember._meta.concrete_fields
     columns = [f.attname for f in fields]
     template = {f.attname: f.get_default() for f in fields}
-    writers.prepare_connection()
+    bulk.prepare_connection()
     with transaction.atomic():
-        ids = writers.allocate_ids(StaffMember, n)
+        ids = bulk.allocate_ids(StaffMember, n)
         rows = []
         for i, (pk, cells) in enumerate(zip(ids, data[1:], strict=False)):
             values = {
@@ -154,7 +154,7 @@ def floor(path: Path, fmt: str, n: int, org_id: int, location_ids, role_id) -> d
                 "last_login": None,
             }
             rows.append(tuple(values[c] for c in columns))
-        writers.insert_rows(StaffMember, columns, rows)
+        bulk.insert_rows(StaffMember, columns, rows)
     t2 = time.perf_counter()
     _delete_floor_rows(StaffMember._meta.db_table, ids[0], ids[-1])
     return {"read_s": round(t1 - t0, 2), "insert_s": round(t2 - t1, 2), "s": round(t2 - t0, 2)}
