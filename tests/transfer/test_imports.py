@@ -348,6 +348,73 @@ def test_locations_import_creates_and_updates_by_code(acme, admin):
     assert AuditEvent.objects.filter(action="update_location", target_id=str(acme.main.pk)).count()
 
 
+def test_locations_import_sets_and_replaces_managers_by_email(acme, admin):
+    ann = acme.member("ann@acme.test", first_name="Ann", last_name="Ames")
+    bob = acme.member("bob@acme.test", first_name="Bob", last_name="Baker")
+    directory.set_location_managers(acme.main, [ann.pk], actor=acme.system)
+    rows = [
+        {"Code": "EAST", "Name": "East Clinic", "Manager emails": "ANN@acme.test; bob@ACME.test"},
+        {"Code": "MAIN", "Name": "Acme Health Main", "Manager emails": "bob@acme.test"},
+        {"Code": "BRANCH", "Name": "Acme Health Branch", "Manager emails": ""},
+    ]
+    job = actions.start_import(
+        csv_bytes(rows, LOCATION_HEADERS), "l.csv", "locations", actor=admin, mode="update"
+    )
+    # An empty cell keeps the managers; BRANCH has nothing else to change.
+    assert job.summary() == {"create": 1, "update": 1, "unchanged": 1, "errors": 0}
+    actions.commit_import(job, actor=admin)
+
+    east = Location.objects.get(organization=acme.org, code="EAST")
+    assert set(east.managers.all()) == {ann, bob}
+    assert list(acme.main.managers.all()) == [bob]
+    created = AuditEvent.objects.get(action="create_location", target_id=str(east.pk))
+    assert created.changes["managers"] == [None, ["Ann Ames", "Bob Baker"]]
+    updated = AuditEvent.objects.get(action="update_location", target_id=str(acme.main.pk))
+    assert updated.changes == {"managers": [["Ann Ames"], ["Bob Baker"]]}
+
+    # The same managers in another order change nothing.
+    again = [
+        {"Code": "EAST", "Name": "East Clinic", "Manager emails": "bob@acme.test, ann@acme.test"}
+    ]
+    job = actions.start_import(
+        csv_bytes(again, LOCATION_HEADERS), "l.csv", "locations", actor=admin, mode="update"
+    )
+    assert job.summary() == {"create": 0, "update": 0, "unchanged": 1, "errors": 0}
+
+
+def test_locations_import_names_managers_only_among_current_staff_the_importer_sees(
+    acme, globex, admin
+):
+    from clinicorg.access.actions import set_location_access
+
+    acme.member("gone@acme.test", status=Status.DEACTIVATED)
+    acme.member("far@acme.test", location=acme.branch)
+    globex.member("other@globex.test")
+    scoped = acme.member("scoped@acme.test")  # Administrator limited to MAIN
+    set_location_access(scoped, all_locations=False, locations=[], actor=acme.system)
+    rows = [
+        {
+            "Code": "MAIN",
+            "Name": "Acme Health Main",
+            "Manager emails": "gone@acme.test; other@globex.test; nobody@acme.test; far@acme.test",
+        }
+    ]
+    job = actions.start_import(
+        csv_bytes(rows, LOCATION_HEADERS), "l.csv", "locations", actor=scoped, mode="update"
+    )
+    assert messages_of(job) == [
+        f"row 2, column Manager emails: No current staff member with email “{email}”."
+        for email in ("gone@acme.test", "other@globex.test", "nobody@acme.test", "far@acme.test")
+    ]
+    assert not acme.main.managers.exists()
+    # An administrator of every location may name the member at BRANCH.
+    rows[0]["Manager emails"] = "far@acme.test"
+    job = actions.start_import(
+        csv_bytes(rows, LOCATION_HEADERS), "l.csv", "locations", actor=admin, mode="update"
+    )
+    assert job.summary()["errors"] == 0
+
+
 def test_locations_import_reports_duplicate_codes_names_and_bad_values(acme, admin):
     rows = [
         {"Code": "MAIN", "Name": "Another"},

@@ -259,6 +259,31 @@ def test_the_api_serves_templates_and_exports(api, acme):
     assert api.get("/api/v1/exports/staff").status_code == 200
 
 
+def test_an_exported_locations_file_lists_managers_and_imports_back_unchanged(api, acme, admin):
+    from clinicorg.directory.actions import set_location_managers
+
+    nurse = acme.member("nurse@acme.test")
+    set_location_managers(acme.branch, [nurse.pk, admin.pk], actor=acme.system)
+    export = api.get("/api/v1/exports/locations", {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    by_code = {row["Code"]: row for row in rows}
+    assert by_code["BRANCH"]["Manager emails"] == "admin@acme.test; nurse@acme.test"
+    assert by_code["MAIN"]["Manager emails"] == ""
+
+    response = api.client.post(
+        "/api/v1/imports",
+        {
+            "file": _upload("locations.csv", export.content),
+            "kind": "locations",
+            "mode": "update",
+            "dry_run": "true",
+        },
+        headers=api.headers,
+    )
+    assert response.status_code in (200, 201, 202), response.content
+    assert response.json()["summary"] == {"create": 0, "update": 0, "unchanged": 2, "errors": 0}
+
+
 def test_a_queued_job_shows_a_progress_bar_that_polls_the_status_endpoint(
     admin_client, acme, monkeypatch
 ):

@@ -607,8 +607,10 @@ def write_locations(plan, *, actor) -> None:
     fields = list(Location._meta.concrete_fields)
     columns = [f.attname for f in fields]
     ids = bulk.allocate_ids(Location, len(plan.creates))
+    label = plan.manager_labels.__getitem__
     rows = []
     events = []
+    managed = []  # (location id, member ids) of every location whose managers the file sets
     for pk, c in zip(ids, plan.creates, strict=True):
         values = {
             **{f.attname: f.get_default() for f in fields},
@@ -624,17 +626,34 @@ def write_locations(plan, *, actor) -> None:
             for k in (*validators.LOCATION_TEXT_FIELDS, "credentialing_enabled")
             if values[k] not in (None, "", False)
         }
+        if c["managers"]:
+            managed.append((pk, c["managers"]))
+            changes["managers"] = [None, sorted(map(label, c["managers"]))]
         events.append((pk, values["name"], pk, changes))
     bulk.insert_rows(Location, columns, rows)
     updates = []
     for u in plan.updates:
-        values = {k: new for k, (_old, new) in u["changes"].items()}
-        values["updated_at"] = now
-        updates.append((values, u["id"]))
         events_changes = {k: [old, new] for k, (old, new) in u["changes"].items()}
+        if u["changes"]:
+            values = {k: new for k, (_old, new) in u["changes"].items()}
+            values["updated_at"] = now
+            updates.append((values, u["id"]))
+        if u["managers"] is not None:
+            managed.append((u["id"], u["managers"]))
+            events_changes["managers"] = [
+                sorted(map(label, u["managers_before"])),
+                sorted(map(label, u["managers"])),
+            ]
         name = u["changes"].get("name", [None, u["current"]["name"]])[1]
         events.append((u["id"], name, u["id"], events_changes))
     bulk.update_rows(Location, updates)
+    through = Location.managers.through
+    bulk.delete_where_in(through, "location_id", [pk for pk, _ids in managed])
+    bulk.insert_rows(
+        through,
+        ["location_id", "staffmember_id"],
+        ((pk, staff_id) for pk, staff_ids in managed for staff_id in staff_ids),
+    )
     base = _audit_base(actor)
     n_creates = len(plan.creates)
     bulk.insert_rows(

@@ -97,6 +97,14 @@ LOCATION_COLUMNS = (
         "yes or no.",
         choices="yesno",
     ),
+    Column(
+        "managers",
+        "Manager emails",
+        False,
+        "",
+        "Emails of current staff separated by semicolons; they replace the location's managers.",
+        multiple=True,
+    ),
 )
 
 COLUMNS = {"staff": STAFF_COLUMNS, "locations": LOCATION_COLUMNS}

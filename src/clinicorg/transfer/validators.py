@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, MaxLengthValidator, RegexValidator
 from django.db import connection
 from django.db.models import CharField
+from django.db.models.functions import Lower
 
 from clinicorg.access import policy
 from clinicorg.access.actions import ensure_may_grant
@@ -889,6 +890,7 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
         for f in Location._meta.concrete_fields
         if f.name in LOCATION_TEXT_FIELDS or f.name == "credentialing_enabled"
     }
+    managers = _LocationManagers(actor, table, cols) if "managers" in cols else None
     name_taken = _LOCATION_CONSTRAINTS["location_name_unique_ci"][1]
     code_taken = _LOCATION_CONSTRAINTS["location_code_unique_ci"][1]
     seen_codes: dict[str, int] = {}
@@ -944,6 +946,7 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
                 values["credentialing_enabled"] = flag
         elif current is None:
             values["credentialing_enabled"] = False
+        manager_ids = managers.parse(cell("managers"), row, plan, labels) if managers else None
         key = values.get("code", "").lower()
         if key:
             if key in seen_codes:
@@ -968,17 +971,88 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
         if len(plan.errors) != n_errors:
             continue
         if current is None:
-            plan.creates.append({"row": row, "values": values})
+            plan.creates.append({"row": row, "values": values, "managers": manager_ids or []})
         else:
             changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
-            if changes:
+            before = managers.current.get(current["id"], []) if managers else []
+            if manager_ids is not None and set(manager_ids) == set(before):
+                manager_ids = None
+            if changes or manager_ids is not None:
                 plan.updates.append(
-                    {"row": row, "id": current["id"], "changes": changes, "current": current}
+                    {
+                        "row": row,
+                        "id": current["id"],
+                        "changes": changes,
+                        "current": current,
+                        "managers": manager_ids,
+                        "managers_before": before,
+                    }
                 )
             else:
                 plan.unchanged += 1
     plan.errors.sort(key=lambda e: e.row)
+    plan.manager_labels = managers.labels if managers else {}
     return plan
+
+
+class _LocationManagers:
+    """The "Manager emails" column: the members it may name, and each location's managers now.
+
+    A manager is a current (not deactivated) member the importer may see, as in the managers
+    picker of a location's page; read in one query per lookup, whatever the file's length.
+    """
+
+    def __init__(self, actor, table: Table, cols: dict[str, int]):
+        idx = cols["managers"]
+        wanted = {
+            normalize_email(email.strip()).lower()
+            for _row, cells in table.rows
+            if idx < len(cells)
+            for email in _SPLIT.split(_unneutralize(cells[idx].strip()))
+            if email.strip()
+        }
+        self.by_email: dict[str, int] = {}
+        self.labels: dict[int, str] = {}
+        candidates = (
+            StaffMember.objects.visible_to(actor)
+            .exclude(status=Status.DEACTIVATED)
+            .annotate(email_lower=Lower("email"))
+        )
+        for chunk in _chunks(sorted(wanted)):
+            for m in candidates.filter(email_lower__in=chunk).only(
+                "id", "email", "first_name", "last_name"
+            ):
+                self.by_email[m.email_lower] = m.id
+                self.labels[m.id] = str(m)
+        self.current: dict[int, list[int]] = {}
+        through = Location.managers.through
+        for loc_id, staff_id in through.objects.filter(
+            location__organization_id=actor.organization_id
+        ).values_list("location_id", "staffmember_id"):
+            self.current.setdefault(loc_id, []).append(staff_id)
+        unlabelled = {pk for ids in self.current.values() for pk in ids} - self.labels.keys()
+        for chunk in _chunks(sorted(unlabelled)):
+            for m in StaffMember.objects.filter(id__in=chunk).only(
+                "id", "email", "first_name", "last_name"
+            ):
+                self.labels[m.id] = str(m)
+
+    def parse(self, text: str, row: int, plan: Plan, labels: dict) -> list[int] | None:
+        """The member ids a cell names (None for an empty cell: the managers stay)."""
+        if not text:
+            return None
+        ids: list[int] = []
+        for email in _SPLIT.split(text):
+            email = email.strip()
+            if not email:
+                continue
+            pk = self.by_email.get(normalize_email(email).lower())
+            if pk is None:
+                message = f"No current staff member with email “{email}”."
+                plan.error(row, labels["managers"], message)
+            elif pk not in ids:
+                ids.append(pk)
+        return ids
 
 
 def validate_table(kind: str, table: Table, *, actor, mode: str, on_progress=None) -> Plan:
