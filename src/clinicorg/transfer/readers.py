@@ -8,12 +8,20 @@ Fully empty rows are skipped (their numbers are not reused, so messages match th
 
 import csv
 import io
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 from django.conf import settings
+
+# Blank rows are skipped and do not count against the row cap, within this allowance.
+_BLANK_ROW_SLACK = 1000
+_CHUNK = 1024 * 1024
+_MAX_TAIL = 4 * 1024 * 1024
 
 
 class FileRejected(Exception):
@@ -206,30 +214,174 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def _pick_sheet(book):
-    names = book.sheet_names
-    for name in names:
-        if name.strip().lower() not in ("instructions", "lists", "help"):
-            return name
-    return names[0] if names else None
+_SKIPPED_SHEETS = ("instructions", "lists", "help")
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_SMALL_PART = 16 * 1024 * 1024
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _small_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    info = zf.getinfo(name)
+    if info.file_size > _SMALL_PART:
+        raise FileRejected(f"The workbook part {name} is too large to be a spreadsheet export.")
+    return zf.read(name)
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """The workbook's sheets in order, as (name, part path inside the zip)."""
+    try:
+        book = ElementTree.fromstring(_small_part(zf, "xl/workbook.xml"))
+        rels = ElementTree.fromstring(_small_part(zf, "xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        raise FileRejected(
+            "This file is not a valid XLSX workbook (its list of sheets cannot be read). Save it "
+            "as Excel Workbook (.xlsx) or CSV UTF-8 and upload it again."
+        ) from None
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id")] = posixpath.normpath(target)
+    sheets = []
+    for element in book.iter():
+        if _local(element.tag) == "sheet":
+            rid = element.get(f"{{{_REL_NS}}}id") or element.get("id")
+            sheets.append((element.get("name", ""), targets.get(rid, "")))
+    return sheets
+
+
+def _pick_sheet(sheets: list[tuple[str, str]]) -> tuple[str, str] | None:
+    for name, part in sheets:
+        if name.strip().lower() not in _SKIPPED_SHEETS:
+            return name, part
+    return sheets[0] if sheets else None
+
+
+# One start tag of a row or a cell, with an optional namespace prefix and quoted attributes
+# (an attribute value may hold ">", so the attributes are matched one by one).
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>"
+    rb"|</(?:[A-Za-z_][\w.-]*:)?row\s*>"
+)
+_R_ATTR = re.compile(rb"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_CELL_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def column_name(n: int) -> str:
+    name = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+def check_sheet_extent(zf: zipfile.ZipFile, part: str, lim) -> None:
+    """Refuse a sheet whose cells lie outside the row and column caps, before it is loaded.
+
+    A spreadsheet reader that builds the sheet as a dense grid allocates rows × columns cells
+    from the outermost cells that hold a value, so a 2 KB file with one value at XFD2 and one
+    at A150000 asks for tens of gigabytes. This streams the sheet's XML, tracks the real
+    position of every cell that holds a value (explicit `r` references, or the implied next
+    position when a generator leaves them out) and refuses the file as soon as one lies
+    outside the caps. Memory is one read chunk; time is one pass over the part.
+    """
+    max_rows, max_cols = lim["max_rows"] + _BLANK_ROW_SLACK, lim["max_columns"]
+    row = 0
+    col = 0
+    tail = b""
+    try:
+        stream = zf.open(part)
+    except KeyError:
+        raise FileRejected("This file is not a valid XLSX workbook (a sheet is missing).") from None
+    with stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            data = tail + chunk
+            if not chunk:
+                cut = len(data)
+            else:
+                # Keep an unfinished tag for the next chunk.
+                cut = data.rfind(b"<")
+                if cut == -1 or data.find(b">", cut) != -1:
+                    cut = len(data)
+            for match in _TAG.finditer(data, 0, cut):
+                kind = match.group(1)
+                if kind is None:  # </row>
+                    col = 0
+                    continue
+                ref = _R_ATTR.search(match.group(2) or b"")
+                ref = (ref.group(1) if ref.group(1) is not None else ref.group(2)) if ref else None
+                if kind == b"row":
+                    if ref is not None:
+                        if not ref.isdigit():
+                            raise FileRejected(
+                                f"The sheet has an invalid row number “{_txt(ref)}”."
+                            )
+                        row = int(ref)
+                    else:
+                        row += 1
+                    col = 0
+                    continue
+                if ref is not None:
+                    cell = _CELL_REF.fullmatch(ref)
+                    if cell is None:
+                        raise FileRejected(
+                            f"The sheet has an invalid cell reference “{_txt(ref)}”."
+                        )
+                    col = _column_number(cell.group(1))
+                    row = int(cell.group(2))
+                else:
+                    col += 1
+                if match.group(3):  # <c …/>: formatting only, no value
+                    continue
+                if col > max_cols:
+                    raise FileRejected(
+                        f"Cell {column_name(col)}{row} holds a value beyond column "
+                        f"{column_name(max_cols)}; the limit is {max_cols} columns. Start from "
+                        "the template."
+                    )
+                if row > max_rows:
+                    raise FileRejected(_too_many_rows(lim["max_rows"]))
+            if not chunk:
+                return
+            tail = data[cut:]
+            if len(tail) > _MAX_TAIL:
+                raise FileRejected("The sheet has a tag too long to be a spreadsheet export.")
+
+
+def _txt(raw: bytes) -> str:
+    return raw[:20].decode("utf-8", "replace")
 
 
 def _read_xlsx(path, lim, on_progress=None) -> Table:
     from python_calamine import CalamineWorkbook
 
     inspect_zip(path, lim)
+    with zipfile.ZipFile(path) as zf:
+        picked = _pick_sheet(_sheet_parts(zf))
+        if picked is None:
+            raise FileRejected("The workbook has no sheets.")
+        name, part = picked
+        check_sheet_extent(zf, part, lim)
     try:
         book = CalamineWorkbook.from_path(str(path))
-        name = _pick_sheet(book)
-        if name is None:
-            raise FileRejected("The workbook has no sheets.")
         sheet = book.get_sheet_by_name(name)
     except FileRejected:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged files
         raise FileRejected(f"The workbook cannot be read: {exc}.") from None
     max_rows, max_cols = lim["max_rows"], lim["max_columns"]
-    if sheet.height > max_rows + 1000:
+    if sheet.height > max_rows + _BLANK_ROW_SLACK:
         # Generous: blank rows at the end are common; exact count below.
         raise FileRejected(_too_many_rows(max_rows))
     table = Table(headers=[])
