@@ -35,7 +35,7 @@ def test_a_role_of_another_organization_cannot_be_given(acme, admin, globex):
 def test_the_last_administrator_cannot_be_demoted(acme, admin):
     with pytest.raises(Conflict):
         change_staff_role(admin, acme.roles["provider"], actor=admin)
-    second = acme.member("second@acme.test")
+    second = acme.member("second@acme.test", all_locations=True)
     change_staff_role(admin, acme.roles["provider"], actor=second)
     admin.refresh_from_db()
     assert admin.role.key == "provider"

@@ -21,25 +21,6 @@ def _clean_permissions(permissions) -> list[str]:
     return sorted(names)
 
 
-def ensure_may_grant(actor, permissions) -> None:
-    """Nobody hands out a permission they do not hold themselves (raises Denied).
-
-    Call it wherever a role is given to someone (inviting, editing, importing):
-    `ensure_may_grant(actor, role.permission_set)`.
-    """
-    missing = sorted(set(permissions) - actor.role.permission_set)
-    if missing:
-        label = PERMISSIONS[missing[0]].label
-        raise Denied(
-            Decision(
-                False,
-                policy.MISSING_PERMISSION,
-                missing[0],
-                f"You cannot grant “{label}” ({missing[0]}): your own role does not include it.",
-            )
-        )
-
-
 def _require_role_admin(actor) -> None:
     policy.require(actor, P.MANAGE_ROLES)
     if policy.accessible_location_ids(actor) is not None:
@@ -95,7 +76,7 @@ def create_role(name: str, permissions=(), *, actor, copy_from: Role | None = No
             raise ValidationError({"copy_from": "Choose one of this organization's roles."})
         permissions = copy_from.permission_set
     perms = _clean_permissions(permissions)
-    ensure_may_grant(actor, perms)
+    policy.require_grant(actor, permissions=perms)
     name = _clean_role_name(name, org_id)
     with transaction.atomic():
         role = Role(organization_id=org_id, name=name, permissions=perms)
@@ -132,7 +113,7 @@ def update_role(role: Role, *, actor, name: str | None = None, permissions=None)
                         }
                     )
             else:
-                ensure_may_grant(actor, set(perms) - set(old_perms))
+                policy.require_grant(actor, permissions=set(perms) - set(old_perms))
                 role.permissions = perms
                 changes.update(_permission_changes(old_perms, perms))
         if changes:
@@ -192,10 +173,10 @@ def change_staff_role(member, role: Role, *, actor):
     from clinicorg.staff.actions import ensure_not_last_admin
     from clinicorg.staff.models import StaffMember
 
-    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    policy.require_member(actor, member)
     if role is None or role.organization_id != member.organization_id:
         raise ValidationError({"role": "Choose one of this organization's roles."})
-    ensure_may_grant(actor, role.permission_set)
+    policy.require_grant(actor, permissions=role.permission_set)
     with transaction.atomic():
         member = StaffMember.objects.select_for_update().select_related("role").get(pk=member.pk)
         old = member.role
@@ -221,46 +202,29 @@ def change_staff_role(member, role: Role, *, actor):
 def set_location_access(member, *, all_locations: bool, locations, actor):
     """Set where a member may act: the primary location always, plus `locations`, or all.
 
-    An actor grants only locations they can access themselves, and "All locations" only when
-    they have it. Grants at locations the actor cannot see are kept as they are.
+    Only an actor whose own access covers the member's may change it (policy.explain_member),
+    and they grant only what they hold (policy.explain_grant).
     """
     from clinicorg.directory.models import Location
     from clinicorg.staff.models import StaffMember
 
-    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    policy.require_member(actor, member)
     locations = list(locations or [])
     if any(loc.organization_id != member.organization_id for loc in locations):
         raise ValidationError({"locations": "Choose locations of this organization."})
     mine = policy.accessible_location_ids(actor)
-    if mine is not None:
-        if all_locations and not member.all_locations:
-            policy.require_all_locations(actor)
-        outside = [loc for loc in locations if loc.pk not in mine]
-        if outside:
-            raise Denied(
-                Decision(
-                    False,
-                    policy.NO_LOCATION_ACCESS,
-                    P.MANAGE_STAFF,
-                    f"You have no access to {outside[0].name}, so you cannot grant it.",
-                )
-            )
+    policy.require_grant(
+        actor,
+        all_locations=all_locations and not member.all_locations,
+        locations=[loc for loc in locations if loc.pk != member.primary_location_id],
+    )
     wanted = {loc.pk for loc in locations} - {member.primary_location_id}
     with transaction.atomic():
         member = StaffMember.objects.select_for_update().get(pk=member.pk)
         current = set(member.extra_locations.values_list("id", flat=True))
         if mine is not None:
-            # Keep what the actor cannot see; they can only change what they can access.
+            # Grants at inactive locations are outside every limited actor's view: they stay.
             wanted |= {pk for pk in current if pk not in mine}
-            if member.all_locations and not all_locations:
-                raise Denied(
-                    Decision(
-                        False,
-                        policy.NO_LOCATION_ACCESS,
-                        P.MANAGE_STAFF,
-                        "Only someone with access to all locations can take “All locations” away.",
-                    )
-                )
         changes = {}
         if member.all_locations != bool(all_locations):
             changes["all_locations"] = [member.all_locations, bool(all_locations)]
