@@ -204,26 +204,32 @@ def remove_payer_enrollment(enrollment: PayerEnrollment, *, actor) -> None:
 
 
 def set_location_managers(location: Location, staff_ids, *, actor) -> dict:
-    """Replace the managers of a location; they must be current staff of the organization."""
+    """Replace the managers of a location that the actor can see.
+
+    Managers are current staff the actor may act on (policy.explain_member): a member outside
+    the actor's scope reads as unknown, and managers the actor cannot see stay as they are.
+    """
     from clinicorg.staff.models import StaffMember, Status
 
     policy.require(actor, P.MANAGE_LOCATIONS, location)
     wanted = set(staff_ids)
-    found = {
-        m.id: m
-        for m in StaffMember.objects.filter(
-            organization_id=location.organization_id, id__in=wanted
-        ).exclude(status=Status.DEACTIVATED)
-    }
+    visible = StaffMember.objects.visible_to(actor).select_related("role", "primary_location")
+    found = {m.id: m for m in visible.filter(id__in=wanted).exclude(status=Status.DEACTIVATED)}
     missing = wanted - found.keys()
     if missing:
         raise ValidationError(
             {"managers": f"No current staff member with id {', '.join(map(str, sorted(missing)))}."}
         )
     with transaction.atomic():
-        before = sorted(str(m) for m in location.managers.all())
-        location.managers.set(found.values())
-        after = sorted(str(m) for m in found.values())
+        current = {m.id: m for m in location.managers.select_related("role", "primary_location")}
+        seen = set(visible.filter(id__in=current).values_list("id", flat=True))
+        kept = {pk: m for pk, m in current.items() if pk not in seen}
+        for pk in found.keys() ^ (current.keys() - kept.keys()):
+            policy.require_member(actor, found.get(pk) or current[pk], P.MANAGE_LOCATIONS)
+        after_all = {**kept, **found}
+        location.managers.set(after_all.values())
+        before = sorted(str(m) for m in current.values())
+        after = sorted(str(m) for m in after_all.values())
         changes = {"managers": [before, after]} if before != after else {}
         if changes:
             audit.record("set_location_managers", actor=actor, target=location, changes=changes)

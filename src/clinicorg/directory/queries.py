@@ -1,7 +1,10 @@
 """Scoped reads and the filters shared by list pages, exports and the API."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
 
 from .models import Department, EmployeeCategory, Location, Position
 
@@ -42,6 +45,36 @@ def locations_for(actor, **filters):
 def get_location(actor, pk) -> Location:
     """A location the actor may see, or 404 (another organization's is never a 403)."""
     return get_object_or_404(Location.objects.visible_to(actor), pk=pk)
+
+
+def access_location_by_id(actor, pk, permission: str = P.MANAGE_LOCATIONS) -> Location:
+    """A location fetched inside the actor's scope (404 outside it) and authorized (403).
+
+    Every front end fetches a location it acts on through this one call.
+    """
+    location = get_location(actor, pk)
+    policy.require(actor, permission, location)
+    return location
+
+
+def visible_managers(actor) -> Prefetch:
+    """Prefetch each location's managers that the actor may see, as `visible_managers`.
+
+    A manager outside the actor's scope (a regional manager, say) is not shown: their name
+    and email are not the actor's to read.
+    """
+    staff = Location._meta.get_field("managers").related_model
+    scoped = policy.staff_scope(staff.objects.all(), actor).order_by("last_name", "first_name")
+    return Prefetch("managers", queryset=scoped, to_attr="visible_managers")
+
+
+def location_detail(actor, pk, permission: str = P.MANAGE_LOCATIONS) -> Location:
+    """`access_location_by_id` with what a location's page shows: enrollments, managers."""
+    access_location_by_id(actor, pk, permission)
+    qs = Location.objects.visible_to(actor).prefetch_related(
+        "payer_enrollments", visible_managers(actor)
+    )
+    return qs.get(pk=pk)
 
 
 def active_locations(actor):

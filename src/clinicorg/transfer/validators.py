@@ -1024,7 +1024,10 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
                 values["credentialing_enabled"] = flag
         elif current is None:
             values["credentialing_enabled"] = False
-        manager_ids = managers.parse(cell("managers"), row, plan, labels) if managers else None
+        manager_ids = None
+        if managers:
+            now = managers.current.get(current["id"], ()) if current is not None else ()
+            manager_ids = managers.parse(cell("managers"), row, plan, labels, keep=now)
         key = values.get("code", "").lower()
         if key:
             if key in seen_codes:
@@ -1053,6 +1056,9 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
         else:
             changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
             before = managers.current.get(current["id"], []) if managers else []
+            if manager_ids is not None:
+                # Managers the importer cannot see stay, as on the location's page.
+                manager_ids = [*manager_ids, *(m for m in before if m in managers.hidden)]
             if manager_ids is not None and set(manager_ids) == set(before):
                 manager_ids = None
             if changes or manager_ids is not None:
@@ -1076,8 +1082,9 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
 class _LocationManagers:
     """The "Manager emails" column: the members it may name, and each location's managers now.
 
-    A manager is a current (not deactivated) member the importer may see, as in the managers
-    picker of a location's page; read in one query per lookup, whatever the file's length.
+    A manager is a current (not deactivated) member the importer may see and act on
+    (policy.explain_member, as `directory.actions.set_location_managers` asks); read in one
+    query per lookup, whatever the file's length. Managers the importer cannot see are kept.
     """
 
     def __init__(self, actor, table: Table, cols: dict[str, int]):
@@ -1096,27 +1103,44 @@ class _LocationManagers:
             .exclude(status=Status.DEACTIVATED)
             .annotate(email_lower=Lower("email"))
         )
+        self.denied: dict[int, str] = {}
         for chunk in _chunks(sorted(wanted)):
-            for m in candidates.filter(email_lower__in=chunk).only(
-                "id", "email", "first_name", "last_name"
+            for m in candidates.filter(email_lower__in=chunk).select_related(
+                "role", "primary_location"
             ):
                 self.by_email[m.email_lower] = m.id
                 self.labels[m.id] = str(m)
+                decision = policy.explain_member(actor, m, P.MANAGE_LOCATIONS)
+                if not decision.allowed:
+                    self.denied[m.id] = decision.message
         self.current: dict[int, list[int]] = {}
         through = Location.managers.through
         for loc_id, staff_id in through.objects.filter(
             location__organization_id=actor.organization_id
         ).values_list("location_id", "staffmember_id"):
             self.current.setdefault(loc_id, []).append(staff_id)
-        unlabelled = {pk for ids in self.current.values() for pk in ids} - self.labels.keys()
+        named = {pk for ids in self.current.values() for pk in ids}
+        seen = set()
+        for chunk in _chunks(sorted(named)):
+            seen.update(
+                StaffMember.objects.visible_to(actor)
+                .filter(id__in=chunk)
+                .values_list("id", flat=True)
+            )
+        self.hidden = named - seen
+        unlabelled = named - self.labels.keys()
         for chunk in _chunks(sorted(unlabelled)):
             for m in StaffMember.objects.filter(id__in=chunk).only(
                 "id", "email", "first_name", "last_name"
             ):
                 self.labels[m.id] = str(m)
 
-    def parse(self, text: str, row: int, plan: Plan, labels: dict) -> list[int] | None:
-        """The member ids a cell names (None for an empty cell: the managers stay)."""
+    def parse(self, text: str, row: int, plan: Plan, labels: dict, keep=()) -> list[int] | None:
+        """The member ids a cell names (None for an empty cell: the managers stay).
+
+        Naming a member is acting on them, except for one who manages the location already
+        (`keep`), as on the location's page.
+        """
         if not text:
             return None
         ids: list[int] = []
@@ -1128,6 +1152,8 @@ class _LocationManagers:
             if pk is None:
                 message = f"No current staff member with email “{email}”."
                 plan.error(row, labels["managers"], message)
+            elif pk in self.denied and pk not in keep:
+                plan.error(row, labels["managers"], self.denied[pk])
             elif pk not in ids:
                 ids.append(pk)
         return ids

@@ -102,9 +102,9 @@ def check_staff(member: StaffMember, *, extra_locations=(), changed=None, actor=
             member.pk,
             member.supervisor_id,
             is_appointed=lambda pk: appointed_supervisors(actor, org_id).filter(pk=pk).exists(),
-            supervisor_of=lambda pk: StaffMember.objects.filter(pk=pk)
-            .values_list("supervisor_id", flat=True)
-            .first(),
+            supervisor_of=lambda pk: (
+                StaffMember.objects.filter(pk=pk).values_list("supervisor_id", flat=True).first()
+            ),
         )
         if message:
             errors["supervisor"] = message
