@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
+from clinicorg.access.queries import visible_member_count
 
 from .models import Department, EmployeeCategory, Location, Position
 
@@ -94,12 +95,16 @@ def filter_named(queryset, *, q: str = "", active: str = ""):
 
 
 def departments_for(actor, **filters):
-    qs = Department.objects.visible_to(actor).annotate(member_count=Count("members"))
+    qs = Department.objects.visible_to(actor).annotate(
+        member_count=visible_member_count(actor, Department)
+    )
     return filter_named(qs, **filters)
 
 
 def positions_for(actor, **filters):
-    qs = Position.objects.visible_to(actor).annotate(member_count=Count("members"))
+    qs = Position.objects.visible_to(actor).annotate(
+        member_count=visible_member_count(actor, Position)
+    )
     return filter_named(qs, **filters)
 
 
@@ -113,7 +118,9 @@ def filter_categories(queryset, *, q: str = "", status: str = ""):
 
 
 def categories_for(actor, **filters):
-    qs = EmployeeCategory.objects.visible_to(actor).annotate(member_count=Count("members"))
+    qs = EmployeeCategory.objects.visible_to(actor).annotate(
+        member_count=visible_member_count(actor, EmployeeCategory)
+    )
     return filter_categories(qs, **filters)
 
 

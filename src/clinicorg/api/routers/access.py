@@ -15,13 +15,13 @@ not_found (the single form answers 404).
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from clinicorg.access import actions, policy
+from clinicorg.access import actions, policy, queries
 from clinicorg.access.catalogue import MODULES, P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Decision
@@ -133,12 +133,7 @@ def list_permissions(request):
 
 
 def _roles(actor):
-    visible = policy.staff_scope(StaffMember.objects.all(), actor).values("pk")
-    return (
-        policy.org_scope(Role.objects.all(), actor)
-        .annotate(member_count=Count("members", filter=Q(members__in=visible), distinct=True))
-        .order_by("name", "id")
-    )
+    return queries.roles_for(actor)
 
 
 def _role_out(role: Role) -> dict:

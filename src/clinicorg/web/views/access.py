@@ -3,11 +3,10 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from clinicorg.access import actions, policy
+from clinicorg.access import actions, policy, queries
 from clinicorg.access.catalogue import MODULES, P
 from clinicorg.access.models import Role
 from clinicorg.directory.models import Location
@@ -17,13 +16,7 @@ from .base import confirm_delete, requires, save_form
 
 
 def _roles(actor):
-    """Roles of the organization with the number of members the actor can see holding each."""
-    visible = policy.staff_scope(StaffMember.objects.all(), actor).values("pk")
-    return (
-        policy.org_scope(Role.objects.all(), actor)
-        .annotate(member_count=Count("members", filter=Q(members__in=visible), distinct=True))
-        .order_by("name")
-    )
+    return queries.roles_for(actor)
 
 
 def _role(actor, pk) -> Role:

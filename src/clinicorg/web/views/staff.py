@@ -269,7 +269,9 @@ def _render_detail(request, member, *, status_form=None, email_form=None, status
         "invitations": invitations,
         "needs_invitation": member.status == Status.PENDING
         or (member.status == Status.ACTIVE and not member.has_usable_password()),
-        "extra_locations": member.extra_locations.order_by("name"),
+        "extra_locations": member.extra_locations.filter(
+            pk__in=Location.objects.visible_to(request.user)
+        ).order_by("name"),
         "is_self": member.pk == request.user.pk,
     }
     return render(request, "web/staff/detail.html", context, status=status)
