@@ -113,7 +113,7 @@ def explain_member(
     return explain_member_access(
         actor,
         permission,
-        label=str(member),
+        label="This member",
         primary_location=member.primary_location,
         all_locations=member.all_locations,
         location_ids=ids or (),

@@ -17,6 +17,7 @@ __all__ = [
     "SUPERVISOR_NOT_APPOINTED",
     "reference_error",
     "normalize_email",
+    "appointed_supervisors",
     "check_staff",
     "clean_staff_data",
     "create_staff",
