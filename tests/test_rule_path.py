@@ -8,16 +8,16 @@ drifted; this table is what keeps them one.
 
 import csv
 import io
-from html import escape
 from dataclasses import dataclass
+from html import escape
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from clinicorg.access.actions import change_staff_role
 from clinicorg.core.errors import Denied
 from clinicorg.staff import actions, rules, taxonomy
+from clinicorg.staff.actions import change_staff_role
 from clinicorg.staff.models import StaffMember, Status
 from clinicorg.transfer import actions as transfer
 from clinicorg.transfer.columns import COLUMNS
@@ -173,7 +173,7 @@ def test_a_manager_cannot_grant_a_location_outside_their_own_and_learns_nothing_
     member = w.acme.member("n@acme.test", role="front_desk", location=w.acme.branch)
     before = _state()
     with pytest.raises(Denied) as exc:
-        from clinicorg.access.actions import set_location_access
+        from clinicorg.staff.actions import set_location_access
 
         set_location_access(member, all_locations=False, locations=[w.acme.main], actor=w.mgr)
     assert "Main" not in exc.value.decision.message

@@ -12,8 +12,8 @@ from jsonschema import Draft202012Validator
 
 from clinicorg.access.actions import create_api_token
 from clinicorg.access.models import Role
-from clinicorg.core.demo import load_demo
 from clinicorg.core.models import AuditEvent
+from clinicorg.demo.loader import load_demo
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.staff.models import StaffMember, Supervisor
 from clinicorg.transfer import actions as transfer

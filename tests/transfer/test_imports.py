@@ -13,7 +13,7 @@ from clinicorg.core.errors import Conflict, Denied
 from clinicorg.core.models import AuditEvent
 from clinicorg.directory import actions as directory
 from clinicorg.directory.models import Location
-from clinicorg.staff.actions import create_staff
+from clinicorg.staff.actions import create_staff, set_location_managers
 from clinicorg.staff.models import Invitation, StaffMember, Status, Supervisor, TaxonomyAssignment
 from clinicorg.transfer import actions
 from clinicorg.transfer.models import State
@@ -353,7 +353,7 @@ def test_locations_import_creates_and_updates_by_code(acme, admin):
 def test_locations_import_sets_and_replaces_managers_by_email(acme, admin):
     ann = acme.member("ann@acme.test", first_name="Ann", last_name="Ames")
     bob = acme.member("bob@acme.test", first_name="Bob", last_name="Baker")
-    directory.set_location_managers(acme.main, [ann.pk], actor=acme.system)
+    set_location_managers(acme.main, [ann.pk], actor=acme.system)
     rows = [
         {"Code": "EAST", "Name": "East Clinic", "Manager emails": "ANN@acme.test; bob@ACME.test"},
         {"Code": "MAIN", "Name": "Acme Health Main", "Manager emails": "bob@acme.test"},
@@ -387,7 +387,7 @@ def test_locations_import_sets_and_replaces_managers_by_email(acme, admin):
 def test_locations_import_names_managers_only_among_current_staff_the_importer_sees(
     acme, globex, admin
 ):
-    from clinicorg.access.actions import set_location_access
+    from clinicorg.staff.actions import set_location_access
 
     acme.member("gone@acme.test", status=Status.DEACTIVATED)
     acme.member("far@acme.test", location=acme.branch)

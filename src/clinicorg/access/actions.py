@@ -1,10 +1,15 @@
-"""Writes to roles, members' roles and location access rules, and API tokens."""
+"""Writes to organizations (with their seeded roles), roles and API tokens.
+
+A member's role and location access are staff writes: `staff.actions.access`."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 
 from clinicorg.core import audit
 from clinicorg.core.errors import Conflict, Decision, Denied
+from clinicorg.core.models import Organization
+from clinicorg.core.writes import validate
 
 from . import policy
 from .catalogue import ALL_PERMISSIONS, PERMISSIONS, SEEDED_ROLES, P
@@ -125,8 +130,6 @@ def update_role(role: Role, *, actor, name: str | None = None, permissions=None)
 
 def delete_role(role: Role, *, actor) -> None:
     """Delete a custom role nobody holds; the Administrator role and roles in use stay."""
-    from clinicorg.staff.models import StaffMember
-
     _require_role_admin(actor)
     if role.organization_id != actor.organization_id:
         raise Role.DoesNotExist("No such role.")
@@ -134,7 +137,7 @@ def delete_role(role: Role, *, actor) -> None:
         raise Conflict("The Administrator role cannot be deleted.", code="administrator_role")
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
-        members = StaffMember.objects.filter(role=role).count()
+        members = role.members.count()
         if members:
             noun = "member holds" if members == 1 else "members hold"
             raise Conflict(
@@ -168,81 +171,23 @@ def delete_role(role: Role, *, actor) -> None:
         role.delete()
 
 
-def change_staff_role(member, role: Role, *, actor):
-    """Give a member another role; the last active Administrator keeps theirs."""
-    from clinicorg.staff.actions import ensure_not_last_admin
-    from clinicorg.staff.models import StaffMember
-
-    policy.require_member(actor, member)
-    if role is None or role.organization_id != member.organization_id:
-        raise ValidationError({"role": "Choose one of this organization's roles."})
-    policy.require_grant(actor, permissions=role.permission_set)
+def create_organization(name: str, slug: str = "", *, timezone="America/New_York", actor=None):
+    """A new organization with its seeded roles. Run by operators (CLI), not by tenants."""
+    org = Organization(name=name.strip(), slug=slug or slugify(name), timezone=timezone)
+    validate(org, exclude=["slug"])
+    if Organization.objects.filter(slug=org.slug).exists():
+        raise ValidationError({"slug": "An organization with this slug already exists."})
     with transaction.atomic():
-        member = StaffMember.objects.select_for_update().select_related("role").get(pk=member.pk)
-        old = member.role
-        if old.pk == role.pk:
-            return member
-        ensure_not_last_admin(member, new_role=role)
-        member.role = role
-        member.save(update_fields=["role"])
-        member.forget_access_cache()
+        org.save()
         audit.record(
-            "change_staff_role",
+            "create_organization",
             actor=actor,
-            target=member,
-            changes={
-                "role": [old.name, role.name],
-                "permissions_added": sorted(role.permission_set - old.permission_set),
-                "permissions_removed": sorted(old.permission_set - role.permission_set),
-            },
+            organization_id=org.pk,
+            target=org,
+            changes={"name": [None, org.name], "slug": [None, org.slug]},
         )
-    return member
-
-
-def set_location_access(member, *, all_locations: bool, locations, actor):
-    """Set where a member may act: the primary location always, plus `locations`, or all.
-
-    Only an actor whose own access covers the member's may change it (policy.explain_member),
-    and they grant only what they hold (policy.explain_grant).
-    """
-    from clinicorg.directory.models import Location
-    from clinicorg.staff.models import StaffMember
-
-    policy.require_member(actor, member)
-    locations = list(locations or [])
-    if any(loc.organization_id != member.organization_id for loc in locations):
-        raise ValidationError({"locations": "Choose locations of this organization."})
-    mine = policy.accessible_location_ids(actor)
-    policy.require_grant(
-        actor,
-        all_locations=all_locations and not member.all_locations,
-        locations=[loc for loc in locations if loc.pk != member.primary_location_id],
-    )
-    wanted = {loc.pk for loc in locations} - {member.primary_location_id}
-    with transaction.atomic():
-        member = StaffMember.objects.select_for_update().get(pk=member.pk)
-        current = set(member.extra_locations.values_list("id", flat=True))
-        if mine is not None:
-            # Grants at inactive locations are outside every limited actor's view: they stay.
-            wanted |= {pk for pk in current if pk not in mine}
-        changes = {}
-        if member.all_locations != bool(all_locations):
-            changes["all_locations"] = [member.all_locations, bool(all_locations)]
-            member.all_locations = bool(all_locations)
-            member.save(update_fields=["all_locations"])
-        if wanted != current:
-            codes = dict(Location.objects.filter(pk__in=wanted | current).values_list("id", "code"))
-            changes["locations"] = [
-                sorted(codes[i] for i in current),
-                sorted(codes[i] for i in wanted),
-            ]
-            changes["locations_added"] = sorted(codes[i] for i in wanted - current)
-            changes["locations_removed"] = sorted(codes[i] for i in current - wanted)
-            member.extra_locations.set(wanted)
-        member.forget_access_cache()
-        if changes:
-            audit.record("set_location_access", actor=actor, target=member, changes=changes)
-    return member
+        seed_roles(org, actor=actor)
+    return org
 
 
 def seed_roles(organization, *, actor=None) -> dict[str, Role]:

@@ -4,11 +4,15 @@
 `can()` is the same path reduced to a bool; `require()` raises `Denied`. Scoped querysets use
 `accessible_location_ids()` so that a list never shows what a detail page would refuse.
 
+Location access itself is read by `core.scope.accessible_location_ids` (the audit log, in
+core, scopes by it too).
+
 An actor is a StaffMember (signed-in person) or an ApiToken. Both expose `organization_id`,
 `role`, `all_locations`, `is_active` and `granted_location_ids()`.
 """
 
 from clinicorg.core.errors import Decision, Denied
+from clinicorg.core.scope import accessible_location_ids, is_authenticated
 
 from .catalogue import MODULES, PERMISSIONS
 
@@ -26,15 +30,7 @@ MEMBER_OUTSIDE_ACCESS = "member_outside_access"
 MANAGE_STAFF = "administration.manage_staff"
 
 
-def _is_authenticated(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", True)
-
-
-def accessible_location_ids(actor) -> frozenset[int] | None:
-    """Ids of the active locations the actor may act at; None means every location of the org."""
-    if actor.all_locations:
-        return None
-    return actor.granted_location_ids()
+_is_authenticated = is_authenticated
 
 
 def explain(actor, permission: str, location=None) -> Decision:
@@ -287,17 +283,6 @@ def staff_scope(queryset, actor, permission: str | None = None):
 def location_scope(queryset, actor, permission: str | None = None):
     """Locations of the actor's organization the actor can access (active ones, unless all)."""
     return _scoped(queryset, actor, permission, "id", "status")
-
-
-def audit_scope(queryset, actor):
-    """Audit events of the organization; a location-scoped reader sees only their locations'."""
-    if not _is_authenticated(actor):
-        return queryset.none()
-    queryset = queryset.filter(organization_id=actor.organization_id)
-    ids = accessible_location_ids(actor)
-    if ids is not None:
-        queryset = queryset.filter(location_id__in=ids)
-    return queryset
 
 
 def org_scope(queryset, actor):

@@ -143,17 +143,13 @@ def set_location_status(location: Location, status: str, *, actor) -> Location:
 
 def location_references(location: Location) -> dict[str, int]:
     """What refers to a location, by kind, for the refusal message of a delete."""
-    from clinicorg.staff.models import StaffMember, Supervisor
-
     counts = {
-        "primary location of staff members": StaffMember.objects.filter(
-            primary_location=location
-        ).count(),
+        "primary location of staff members": location.primary_staff.count(),
         "additional location of staff members": location.granted_staff.count(),
         "managers": location.managers.count(),
         "payer enrollments": location.payer_enrollments.count(),
         "API tokens": location.api_tokens.count(),
-        "supervisor assignments": Supervisor.objects.filter(locations=location).count(),
+        "supervisor assignments": location.supervisor_scopes.count(),
     }
     return {k: v for k, v in counts.items() if v}
 
@@ -201,39 +197,6 @@ def remove_payer_enrollment(enrollment: PayerEnrollment, *, actor) -> None:
     with transaction.atomic():
         record_delete("remove_payer_enrollment", enrollment, ENROLLMENT_FIELDS, actor=actor)
         enrollment.delete()
-
-
-def set_location_managers(location: Location, staff_ids, *, actor) -> dict:
-    """Replace the managers of a location that the actor can see.
-
-    Managers are current staff the actor may act on (policy.explain_member): a member outside
-    the actor's scope reads as unknown, and managers the actor cannot see stay as they are.
-    """
-    from clinicorg.staff.models import StaffMember, Status
-
-    policy.require(actor, P.MANAGE_LOCATIONS, location)
-    wanted = set(staff_ids)
-    visible = StaffMember.objects.visible_to(actor).select_related("role", "primary_location")
-    found = {m.id: m for m in visible.filter(id__in=wanted).exclude(status=Status.DEACTIVATED)}
-    missing = wanted - found.keys()
-    if missing:
-        raise ValidationError(
-            {"managers": f"No current staff member with id {', '.join(map(str, sorted(missing)))}."}
-        )
-    with transaction.atomic():
-        current = {m.id: m for m in location.managers.select_related("role", "primary_location")}
-        seen = set(visible.filter(id__in=current).values_list("id", flat=True))
-        kept = {pk: m for pk, m in current.items() if pk not in seen}
-        for pk in found.keys() ^ (current.keys() - kept.keys()):
-            policy.require_member(actor, found.get(pk) or current[pk], P.MANAGE_LOCATIONS)
-        after_all = {**kept, **found}
-        location.managers.set(after_all.values())
-        before = sorted(str(m) for m in current.values())
-        after = sorted(str(m) for m in after_all.values())
-        changes = {"managers": [before, after]} if before != after else {}
-        if changes:
-            audit.record("set_location_managers", actor=actor, target=location, changes=changes)
-    return changes
 
 
 # Departments and positions: the same life (create, rename, activate/deactivate).

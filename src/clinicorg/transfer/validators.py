@@ -1083,7 +1083,7 @@ class _LocationManagers:
     """The "Manager emails" column: the members it may name, and each location's managers now.
 
     A manager is a current (not deactivated) member the importer may see and act on
-    (policy.explain_member, as `directory.actions.set_location_managers` asks); read in one
+    (policy.explain_member, as `staff.actions.set_location_managers` asks); read in one
     query per lookup, whatever the file's length. Managers the importer cannot see are kept.
     """
 

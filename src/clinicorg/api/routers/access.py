@@ -26,6 +26,7 @@ from clinicorg.access.catalogue import MODULES, P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Decision
 from clinicorg.directory.models import Location
+from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
 from ..pagination import PageParams, paginate
@@ -259,7 +260,7 @@ def set_access(request, staff_id: int, payload: AccessIn):
         raise ValidationError(
             {"locations": f"No such location in this organization: {sorted(missing)[0]}."}
         )
-    member = actions.set_location_access(
+    member = staff_actions.set_location_access(
         member, all_locations=payload.all_locations, locations=locations, actor=request.auth
     )
     return _access_out(member)
@@ -275,7 +276,7 @@ def set_role(request, staff_id: int, payload: StaffRoleIn):
     role = policy.org_scope(Role.objects.all(), request.auth).filter(pk=payload.role).first()
     if role is None:
         raise ValidationError({"role": "No such role in this organization."})
-    actions.change_staff_role(member, role, actor=request.auth)
+    staff_actions.change_staff_role(member, role, actor=request.auth)
     return _access_out(_member(request.auth, staff_id))
 
 

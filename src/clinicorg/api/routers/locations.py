@@ -9,6 +9,7 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.models import PayerEnrollment
+from clinicorg.staff import actions as staff_actions
 
 from ..pagination import PageParams, paginate
 from ..schemas import ERRORS
@@ -218,5 +219,5 @@ def remove_enrollment(request, location_id: int, enrollment_id: int):
 @router.put("/{int:location_id}/managers", response={200: list[ManagerOut], **ERRORS})
 def set_managers(request, location_id: int, payload: ManagersIn):
     location = _location(request.auth, location_id)
-    actions.set_location_managers(location, payload.staff, actor=request.auth)
+    staff_actions.set_location_managers(location, payload.staff, actor=request.auth)
     return _managers(_detail(request.auth, location_id))

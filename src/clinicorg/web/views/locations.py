@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
+from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember, Status
 
 from ..forms import EnrollmentForm, LocationForm, ManagersForm
@@ -129,7 +130,7 @@ def location_managers(request, pk):
     done = save_form(
         request,
         form,
-        lambda data: actions.set_location_managers(
+        lambda data: staff_actions.set_location_managers(
             location, [int(v) for v in data["managers"]], actor=request.user
         ),
         "Managers saved.",

@@ -89,7 +89,6 @@ class StaffRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         from django.db.models import Q
 
-
         cur = (lambda f: getattr(member, f"{f}_id")) if member else (lambda f: None)
         self.fields["primary_location"].queryset = _active_or_current(
             Location.objects.visible_to(actor), cur("primary_location"), active=Q(status="active")
