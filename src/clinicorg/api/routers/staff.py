@@ -141,7 +141,7 @@ def _out(m: StaffMember) -> dict:
         "department": _ref(m.department),
         "position": _ref(m.position),
         "category": _ref(m.category),
-        "supervisor": _ref(m.supervisor, "full_name"),
+        "supervisor": _ref(m.supervisor, "full_name") if m.supervisor_visible else None,
         "employee_id": m.employee_id,
         "phone": m.phone,
         "hire_date": m.hire_date,
@@ -173,6 +173,7 @@ LIST_VALUES = (
     "supervisor_id",
     "supervisor__first_name",
     "supervisor__last_name",
+    "supervisor_visible",
 )
 
 
@@ -181,7 +182,7 @@ def _row_out(row: dict) -> dict:
     for field in _NAMED_REFS:
         pk = row[f"{field}_id"]
         out[field] = {"id": pk, "name": row[f"{field}__name"]} if pk is not None else None
-    sup = row["supervisor_id"]
+    sup = row["supervisor_id"] if row["supervisor_visible"] else None
     name = f"{row['supervisor__first_name']} {row['supervisor__last_name']}".strip()
     out["supervisor"] = {"id": sup, "name": name} if sup is not None else None
     return out

@@ -112,6 +112,9 @@ class StaffRecordForm(forms.Form):
         )
         for name in ("department", "position", "category", "supervisor"):
             self.fields[name].empty_label = "—"
+        if getattr(member, "supervisor_id", None) and not member.supervisor_visible:
+            # Their supervisor is outside the actor's scope: neither shown nor changed here.
+            del self.fields["supervisor"]
 
 
 class InviteForm(StaffRecordForm):
