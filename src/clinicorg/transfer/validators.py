@@ -23,7 +23,7 @@ from django.db.models.functions import Lower
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
-from clinicorg.directory.actions import _LOCATION_CONSTRAINTS
+from clinicorg.directory.actions import _LOCATION_CONSTRAINTS, LOCATION_AUDIT_FIELDS
 from clinicorg.directory.models import (
     ActiveStatus,
     Department,
@@ -934,20 +934,8 @@ def _drop_unchanged_relations(plan: Plan) -> None:
 
 # --- locations -------------------------------------------------------------------------------
 
-LOCATION_TEXT_FIELDS = (
-    "name",
-    "code",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "phone",
-    "timezone",
-    "status",
-    "npi",
-    "place_of_service",
-)
+# The location's own field list (directory.actions), less the yes/no column read apart.
+LOCATION_TEXT_FIELDS = tuple(f for f in LOCATION_AUDIT_FIELDS if f != "credentialing_enabled")
 
 
 def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
