@@ -1,6 +1,5 @@
 """Roles & permissions pages, and a member's role and location access rules."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from clinicorg.directory.models import Location
 from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
+from ..forms.access import NewRoleForm, RoleForm, StaffRoleForm
 from .base import confirm_delete, requires, save_form
 
 
@@ -47,53 +47,6 @@ def profile_url(member) -> str:
         return reverse("web:staff_detail", args=[member.pk]) + "#access"
     except NoReverseMatch:
         return reverse("web:access_staff_rules", args=[member.pk])
-
-
-class RoleForm(forms.Form):
-    name = forms.CharField(max_length=100)
-
-    def __init__(self, *args, role=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.groups = []
-        for module in MODULES:
-            names = []
-            for perm in module.permissions:
-                field_name = perm.name.replace(".", "__")
-                self.fields[field_name] = forms.BooleanField(
-                    required=False,
-                    label=perm.label,
-                    initial=role is not None and perm.name in role.permission_set,
-                    disabled=role is not None and role.is_administrator,
-                )
-                names.append(field_name)
-            self.groups.append({"module": module, "fields": names})
-
-    def bound_groups(self):
-        return [
-            {"module": g["module"], "fields": [self[name] for name in g["fields"]]}
-            for g in self.groups
-        ]
-
-    def permissions(self) -> list[str]:
-        return [
-            name.replace("__", ".")
-            for name, value in self.cleaned_data.items()
-            if name != "name" and value
-        ]
-
-
-class NewRoleForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    copy_from = forms.ModelChoiceField(
-        queryset=Role.objects.none(),
-        required=False,
-        empty_label="Start blank (no permissions)",
-        label="Copy permissions from",
-    )
-
-    def __init__(self, *args, roles=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["copy_from"].queryset = roles if roles is not None else Role.objects.none()
 
 
 @requires(P.MANAGE_ROLES)
@@ -174,14 +127,6 @@ def role_delete(request, pk):
         _role_url(role),
     )
     return done or render(request, "web/access/role_delete.html", {"role": role})
-
-
-class StaffRoleForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
-
-    def __init__(self, *args, roles=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = roles
 
 
 @requires(P.MANAGE_STAFF)

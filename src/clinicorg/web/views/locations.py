@@ -12,7 +12,7 @@ from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember, Status
 
-from ..forms import EnrollmentForm, LocationForm, ManagersForm
+from ..forms.locations import EnrollmentForm, LocationForm, ManagersForm
 from .base import confirm_delete, paginate, requires, save_form
 
 
