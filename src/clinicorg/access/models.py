@@ -7,14 +7,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from clinicorg.core.models import Organization
+from clinicorg.core.models import Organization, OrgScopedQuerySet
 
 from .catalogue import ADMINISTRATOR, ALL_PERMISSIONS
-
-
-class RoleQuerySet(models.QuerySet):
-    def for_org(self, organization):
-        return self.filter(organization=organization)
 
 
 class Role(models.Model):
@@ -25,7 +20,7 @@ class Role(models.Model):
     permissions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = RoleQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -60,11 +55,6 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def for_org(self, organization):
-        return self.filter(organization=organization)
-
-
 class ApiToken(models.Model):
     """A bearer token acting with a role in one organization; only its hash is stored."""
 
@@ -86,7 +76,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

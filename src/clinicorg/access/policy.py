@@ -283,10 +283,3 @@ def staff_scope(queryset, actor, permission: str | None = None):
 def location_scope(queryset, actor, permission: str | None = None):
     """Locations of the actor's organization the actor can access (active ones, unless all)."""
     return _scoped(queryset, actor, permission, "id", "status")
-
-
-def org_scope(queryset, actor):
-    """Records that belong to the organization as a whole (departments, roles, categories)."""
-    if not _is_authenticated(actor):
-        return queryset.none()
-    return queryset.filter(organization_id=actor.organization_id)

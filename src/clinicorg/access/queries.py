@@ -21,7 +21,7 @@ def visible_member_count(actor, model) -> Count:
 def roles_for(actor):
     """Roles of the organization, each with the number of members the actor can see."""
     return (
-        policy.org_scope(Role.objects.all(), actor)
+        Role.objects.visible_to(actor)
         .annotate(member_count=visible_member_count(actor, Role))
         .order_by("name", "id")
     )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 
-from .scope import audit_scope
+from .scope import audit_scope, org_scope
 from .validators import validate_npi, validate_timezone
 
 
@@ -24,12 +24,21 @@ class Organization(models.Model):
         return self.name
 
 
+class OrgScopedQuerySet(models.QuerySet):
+    """Records that belong to an organization as a whole; `visible_to` is the only way in."""
+
+    def visible_to(self, actor):
+        return org_scope(self, actor)
+
+
 class OrganizationNPI(models.Model):
     """An organizational (Type 2) NPI with a label such as "Billing" or "Group practice"."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="npis")
     label = models.CharField(max_length=100)
     npi = models.CharField("NPI", max_length=10, validators=[validate_npi])
+
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["label", "npi"]

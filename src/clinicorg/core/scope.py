@@ -27,3 +27,10 @@ def audit_scope(queryset, actor):
     if ids is not None:
         queryset = queryset.filter(location_id__in=ids)
     return queryset
+
+
+def org_scope(queryset, actor):
+    """Records that belong to the organization as a whole (departments, roles, categories)."""
+    if not is_authenticated(actor):
+        return queryset.none()
+    return queryset.filter(organization_id=actor.organization_id)

@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now
 
 from clinicorg.access import policy
-from clinicorg.core.models import Organization
+from clinicorg.core.models import Organization, OrgScopedQuerySet
 from clinicorg.core.validators import validate_npi, validate_place_of_service, validate_timezone
 
 phone_validator = RegexValidator(
@@ -28,9 +28,6 @@ class ActiveStatus(models.TextChoices):
 class LocationQuerySet(models.QuerySet):
     def visible_to(self, actor):
         return policy.location_scope(self, actor)
-
-    def for_org(self, organization):
-        return self.filter(organization=organization)
 
     def active(self):
         return self.filter(status=ActiveStatus.ACTIVE)
@@ -98,6 +95,12 @@ class EnrollmentStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
+class PayerEnrollmentQuerySet(models.QuerySet):
+    def visible_to(self, actor):
+        """Enrollments of the locations the actor may see."""
+        return self.filter(location__in=Location.objects.visible_to(actor))
+
+
 class PayerEnrollment(models.Model):
     location = models.ForeignKey(
         Location, on_delete=models.CASCADE, related_name="payer_enrollments"
@@ -108,6 +111,8 @@ class PayerEnrollment(models.Model):
         max_length=12, choices=EnrollmentStatus.choices, default=EnrollmentStatus.PENDING
     )
     effective_date = models.DateField(null=True, blank=True)
+
+    objects = PayerEnrollmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["payer_name", "id"]
@@ -121,14 +126,6 @@ class PayerEnrollment(models.Model):
     @property
     def audit_location_id(self) -> int:
         return self.location_id
-
-
-class OrgScopedQuerySet(models.QuerySet):
-    def visible_to(self, actor):
-        return policy.org_scope(self, actor)
-
-    def for_org(self, organization):
-        return self.filter(organization=organization)
 
 
 class Department(models.Model):

@@ -40,9 +40,6 @@ class StaffQuerySet(models.QuerySet):
     def visible_to(self, actor):
         return policy.staff_scope(self, actor)
 
-    def for_org(self, organization):
-        return self.filter(organization=organization)
-
 
 class StaffManager(BaseUserManager.from_queryset(StaffQuerySet)):
     use_in_migrations = True
@@ -197,6 +194,13 @@ class StaffMember(AbstractBaseUser):
             self.role.__dict__.pop("_permission_set", None)
 
 
+class OfVisibleStaffQuerySet(models.QuerySet):
+    """Records hanging off a member: visible when the member is."""
+
+    def visible_to(self, actor):
+        return self.filter(staff__in=StaffMember.objects.visible_to(actor))
+
+
 class Invitation(models.Model):
     """A single-use sign-up link; only the SHA-256 of its token is stored."""
 
@@ -211,6 +215,8 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OfVisibleStaffQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -235,6 +241,8 @@ class Supervisor(models.Model):
         "directory.Department", blank=True, related_name="supervisor_scopes"
     )
     appointed_at = models.DateTimeField(default=timezone.now)
+
+    objects = OfVisibleStaffQuerySet.as_manager()
 
     class Meta:
         ordering = ["staff__last_name", "staff__first_name"]
@@ -268,6 +276,8 @@ class TaxonomyAssignment(models.Model):
     code = models.CharField(max_length=10, validators=[validate_taxonomy_format])
     is_primary = models.BooleanField(default=False)
 
+    objects = OfVisibleStaffQuerySet.as_manager()
+
     class Meta:
         ordering = ["-is_primary", "code"]
         constraints = [
@@ -286,6 +296,8 @@ class License(models.Model):
     state = models.CharField(max_length=2)
     number = models.CharField(max_length=50)
     expires_on = models.DateField(null=True, blank=True)
+
+    objects = OfVisibleStaffQuerySet.as_manager()
 
     class Meta:
         ordering = ["state", "number"]

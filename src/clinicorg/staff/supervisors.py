@@ -7,16 +7,20 @@ actor cannot see (another organization, a location outside their access) is a 40
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
+from clinicorg.directory.models import Location
+
 from .models import License, StaffMember, Status, Supervisor, TaxonomyAssignment
 
 
 def supervisors_for(actor):
     """Appointed supervisors whose primary location the actor can access, with report counts."""
-    visible = StaffMember.objects.visible_to(actor)
     return (
-        Supervisor.objects.filter(organization_id=actor.organization_id, staff__in=visible)
+        Supervisor.objects.visible_to(actor)
         .select_related("staff", "staff__primary_location", "staff__role")
-        .prefetch_related("locations", "departments")
+        # What each one supervises, as far as the reader may see: no outside location's name.
+        .prefetch_related(
+            Prefetch("locations", queryset=Location.objects.visible_to(actor)), "departments"
+        )
         .annotate(report_count=Count("staff__direct_reports", distinct=True))
         .order_by("staff__last_name", "staff__first_name", "id")
     )

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from clinicorg.core.models import Organization
+from clinicorg.core.scope import accessible_location_ids, is_authenticated, org_scope
 
 
 class Kind(models.TextChoices):
@@ -44,13 +45,8 @@ class ImportJobQuerySet(models.QuerySet):
         """Every job of the organization for readers with access to all locations; a
         location-scoped reader sees only the jobs they started, since a job's rows and error
         report may name staff and locations beyond their reach."""
-        from clinicorg.access import policy
-
-        queryset = policy.org_scope(self, actor)
-        if (
-            getattr(actor, "is_authenticated", True)
-            and policy.accessible_location_ids(actor) is not None
-        ):
+        queryset = org_scope(self, actor)
+        if is_authenticated(actor) and accessible_location_ids(actor) is not None:
             if getattr(actor, "is_token", False):
                 return queryset.filter(created_by_token_id=actor.pk)
             return queryset.filter(created_by_id=actor.pk)

@@ -68,7 +68,7 @@ def choice_lists(actor) -> dict[str, list[str]]:
         ),
         "roles": [
             role.name
-            for role in Role.objects.filter(organization=org).order_by("name")
+            for role in Role.objects.visible_to(actor).order_by("name")
             if policy.explain_grant(actor, permissions=role.permission_set).allowed
         ],
         "categories": list(

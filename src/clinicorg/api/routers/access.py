@@ -166,9 +166,7 @@ def create_role(request, payload: RoleIn):
     policy.require(request.auth, P.MANAGE_ROLES)
     copy_from = None
     if payload.copy_from is not None:
-        copy_from = (
-            policy.org_scope(Role.objects.all(), request.auth).filter(pk=payload.copy_from).first()
-        )
+        copy_from = Role.objects.visible_to(request.auth).filter(pk=payload.copy_from).first()
         if copy_from is None:
             raise ValidationError({"copy_from": "No such role in this organization."})
     role = actions.create_role(
@@ -273,7 +271,7 @@ def set_access(request, staff_id: int, payload: AccessIn):
 )
 def set_role(request, staff_id: int, payload: StaffRoleIn):
     member = _staff_member(request.auth, staff_id)
-    role = policy.org_scope(Role.objects.all(), request.auth).filter(pk=payload.role).first()
+    role = Role.objects.visible_to(request.auth).filter(pk=payload.role).first()
     if role is None:
         raise ValidationError({"role": "No such role in this organization."})
     staff_actions.change_staff_role(member, role, actor=request.auth)

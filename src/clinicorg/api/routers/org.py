@@ -274,7 +274,7 @@ class OrganizationNPIIn(Schema):
 
 
 def _npis(actor):
-    return policy.org_scope(OrganizationNPI.objects.all(), actor).order_by("label", "npi", "id")
+    return OrganizationNPI.objects.visible_to(actor).order_by("label", "npi", "id")
 
 
 def _organization(actor) -> dict:

@@ -134,6 +134,9 @@ def update_supervisor(supervisor: Supervisor, *, locations=(), departments=(), a
     with transaction.atomic():
         supervisor = Supervisor.objects.select_for_update().get(pk=supervisor.pk)
         before = _scope_labels(supervisor.locations.all(), supervisor.departments.all())
+        # Locations the actor cannot see stay supervised: they change only what they see.
+        hidden = supervisor.locations.exclude(pk__in=Location.objects.visible_to(actor))
+        locations = [*locations, *hidden]
         supervisor.locations.set(locations)
         supervisor.departments.set(departments)
         changes = audit.diff(before, _scope_labels(locations, departments))

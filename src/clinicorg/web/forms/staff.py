@@ -2,7 +2,6 @@
 
 from django import forms
 
-from clinicorg.access import policy
 from clinicorg.access.models import Role
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.staff import actions
@@ -63,7 +62,7 @@ class StaffRecordForm(forms.Form):
         self.fields["primary_location"].queryset = _active_or_current(
             Location.objects.visible_to(actor), cur("primary_location"), active=Q(status="active")
         ).order_by("name")
-        self.fields["role"].queryset = policy.org_scope(Role.objects.all(), actor).order_by("name")
+        self.fields["role"].queryset = Role.objects.visible_to(actor).order_by("name")
         self.fields["department"].queryset = _active_or_current(
             Department.objects.visible_to(actor), cur("department")
         ).order_by("name")

@@ -71,7 +71,7 @@ def role_list(request):
 
 @requires(P.MANAGE_ROLES)
 def role_create(request):
-    roles = policy.org_scope(Role.objects.all(), request.user).order_by("name")
+    roles = Role.objects.visible_to(request.user).order_by("name")
     initial = {}
     if request.GET.get("copy"):
         initial["copy_from"] = roles.filter(pk=request.GET["copy"]).first()
@@ -132,7 +132,7 @@ def role_delete(request, pk):
 @requires(P.MANAGE_STAFF)
 def staff_role(request, pk):
     member = _member(request.user, pk)
-    roles = policy.org_scope(Role.objects.all(), request.user).order_by("name")
+    roles = Role.objects.visible_to(request.user).order_by("name")
     form = StaffRoleForm(request.POST or None, roles=roles, initial={"role": member.role_id})
     done = save_form(
         request,

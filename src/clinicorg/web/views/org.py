@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
 from clinicorg.core.models import OrganizationNPI
@@ -250,7 +249,7 @@ def category_delete(request, pk):
 
 def _settings_page(request, org_form, npi_form):
     organization = request.user.organization
-    npis = policy.org_scope(OrganizationNPI.objects.all(), request.user).order_by("label", "npi")
+    npis = OrganizationNPI.objects.visible_to(request.user).order_by("label", "npi")
     return render(
         request,
         "web/org/settings.html",
@@ -298,7 +297,7 @@ def org_npi_add(request):
 @require_POST
 @requires(P.MANAGE_SETTINGS)
 def org_npi_remove(request, pk):
-    entry = get_object_or_404(policy.org_scope(OrganizationNPI.objects.all(), request.user), pk=pk)
+    entry = get_object_or_404(OrganizationNPI.objects.visible_to(request.user), pk=pk)
     actions.remove_organization_npi(entry, actor=request.user)
     messages.success(request, f"NPI {entry.npi} ({entry.label}) removed.")
     return redirect("web:org_settings")

@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
@@ -61,7 +60,7 @@ def staff_list(request):
         "filters": filters,
         "statuses": Status.choices,
         "location_options": _location_options(actor, filters["location"]),
-        "roles": policy.org_scope(Role.objects.all(), actor).order_by("name"),
+        "roles": Role.objects.visible_to(actor).order_by("name"),
         "departments": Department.objects.visible_to(actor).order_by("name"),
         "positions": Position.objects.visible_to(actor).order_by("name"),
         "categories": EmployeeCategory.objects.visible_to(actor).order_by("name"),
