@@ -153,3 +153,20 @@ def test_api_delete_in_use_is_409(acme, admin, api):
     response = api.delete(f"/api/v1/locations/{acme.main.pk}")
     assert response.status_code == 409
     assert response.json()["error"] == "location_in_use"
+
+
+def test_a_new_location_takes_the_organizations_time_zone_unless_given_one(db):
+    from clinicorg.access.actions import create_api_token, create_organization
+    from clinicorg.access.models import Role
+    from clinicorg.access.system import SystemActor
+
+    org = create_organization("Prairie Health", "prairie", timezone="America/Chicago")
+    system = SystemActor(org.pk)
+    plain = actions.create_location({"name": "Plain", "code": "P1"}, actor=system)
+    given = actions.create_location(
+        {"name": "Coast", "code": "C1", "timezone": "America/Los_Angeles"}, actor=system
+    )
+    assert (plain.timezone, given.timezone) == ("America/Chicago", "America/Los_Angeles")
+    _t, raw = create_api_token(org, Role.objects.get(organization=org, key="administrator"), "t")
+    r = ApiClient(raw).post("/api/v1/locations", {"name": "Api", "code": "A1"})
+    assert r.status_code == 201 and r.json()["timezone"] == "America/Chicago"

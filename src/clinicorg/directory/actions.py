@@ -105,9 +105,13 @@ _LOCATION = _Kind(LOCATION_FIELDS, "organization", _LOCATION_CONSTRAINTS, LOCATI
 
 
 def create_location(data: dict, *, actor) -> Location:
+    """A new location; without a time zone it takes the organization's."""
     policy.require(actor, P.MANAGE_LOCATIONS)
     location = Location(organization_id=actor.organization_id)
-    assign(location, _strip(data, LOCATION_FIELDS), LOCATION_FIELDS)
+    data = _strip(data, LOCATION_FIELDS)
+    if not data.get("timezone"):
+        data["timezone"] = Organization.objects.get(pk=actor.organization_id).timezone
+    assign(location, data, LOCATION_FIELDS)
     return _insert(location, _LOCATION, "create_location", actor=actor)
 
 

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Literal
 
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -80,7 +80,7 @@ class LocationIn(Schema):
     state: str = ""
     postal_code: str = ""
     phone: str = ""
-    timezone: str = "America/New_York"
+    timezone: str = Field("", description="IANA zone; empty means the organization's zone.")
     npi: str = ""
     place_of_service: str = ""
     credentialing_enabled: bool = False

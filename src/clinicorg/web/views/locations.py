@@ -41,7 +41,8 @@ def location_list(request):
 
 @requires(P.MANAGE_LOCATIONS)
 def location_create(request):
-    form = LocationForm(request.POST or None)
+    zone = request.user.organization.timezone
+    form = LocationForm(request.POST or None, initial={"timezone": zone})
     done = save_form(
         request,
         form,
