@@ -237,20 +237,22 @@ class Runner:
         job = self.job
         t0 = time.perf_counter()
         self.report(Phase.READING, 0, force=True)
-        table = read_table(
-            job.file_path, job.file_name, on_progress=lambda f: self.report(Phase.READING, f)
-        )
-        t1 = time.perf_counter()
-        self.timings["reading"] = round(t1 - t0, 3)
+        table = read_table(job.file_path, job.file_name)
         self.report(Phase.VALIDATING, 0, force=True)
+        # The rows are read as validation consumes them: reading is the time spent in the
+        # reader, validating the rest.
         plan = validators.validate_table(
             job.kind,
             table,
             actor=self.actor,
             mode=job.mode,
             on_progress=lambda f: self.report(Phase.VALIDATING, f),
+            keep_rows=job.commit_when_valid,
         )
-        self.timings["validating"] = round(time.perf_counter() - t1, 3)
+        reading = table.read_seconds
+        elapsed = time.perf_counter() - t0
+        self.timings["reading"] = round(reading, 3)
+        self.timings["validating"] = round(elapsed - reading, 3)
         job.total_rows = plan.total_rows
         job.to_create = len(plan.creates)
         job.to_update = len(plan.updates)
@@ -258,7 +260,7 @@ class Runner:
         job.error_rows = plan.error_rows
         job.error_count = len(plan.errors)
         job.errors = [e.as_dict() for e in plan.errors[:MAX_STORED_ERRORS]]
-        job.invitations = sum(1 for c in plan.creates if c.get("invite"))
+        job.invitations = plan.invitations
         self.plan = plan
         if not plan.valid:
             self._finish(State.INVALID, message=plan.file_message)
