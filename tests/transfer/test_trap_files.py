@@ -147,23 +147,34 @@ def site(tmp_path_factory):
         stderr=subprocess.DEVNULL,
         preexec_fn=_limit_memory,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the site did not start")
-            time.sleep(0.2)
-    yield {"env": env, "cli": cli, "base": base, "token": token, "proc": proc, "dir": data}
+    site = {
+        "env": env,
+        "cli": cli,
+        "base": f"http://127.0.0.1:{port}",
+        "token": token,
+        "proc": proc,
+        "dir": data,
+    }
+    _wait_until_up(site)
+    yield site
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def _wait_until_up(site) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{site['base']}/healthz", timeout=2).close()
+            return
+        except OSError:
+            if site["proc"].poll() is not None or time.monotonic() > deadline:
+                site["proc"].kill()
+                pytest.fail("the site did not start")
+            time.sleep(0.2)
 
 
 def _get(site, path):

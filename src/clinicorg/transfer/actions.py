@@ -32,6 +32,7 @@ from clinicorg.staff.models import StaffMember, Status, TaxonomyAssignment
 from . import validators
 from .models import ImportJob, Kind, Mode, Phase, State
 from .readers import FileRejected, file_format, read_table
+from .worker import worker_label
 
 MAX_STORED_ERRORS = 50_000
 # Finished jobs whose upload may still be on disk (committed jobs delete theirs at once).
@@ -163,14 +164,20 @@ def commit_import(job: ImportJob, *, actor) -> ImportJob:
 
 
 def _enqueue(job: ImportJob) -> None:
-    """Run the job: on a Celery worker with REDIS_URL, inline otherwise.
+    """Run the job: on a Celery worker with REDIS_URL, in a child process otherwise (see
+    transfer.worker), or in this process when IMPORT_WORKER is "inline".
 
     The job row is already committed (start_import and commit_import write it in autocommit),
     so a worker can read it at once.
     """
+    from . import worker
     from .tasks import run_import
 
-    run_import.delay(job.pk, context.current().request_id)
+    request_id = context.current().request_id
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.IMPORT_WORKER == "process":
+        worker.start(job.pk, request_id)
+    else:
+        run_import.delay(job.pk, request_id)
 
 
 # --- running a job ---------------------------------------------------------------------------
@@ -202,13 +209,16 @@ class Runner:
         if self.listener is not None:
             self.listener(phase, pct)
         if not transaction.get_connection().in_atomic_block:
-            ImportJob.objects.filter(pk=self.job.pk).update(phase=phase, progress=pct)
+            ImportJob.objects.filter(pk=self.job.pk).update(
+                phase=phase, progress=pct, heartbeat_at=timezone.now()
+            )
 
     def run(self, *, commit: bool) -> ImportJob:
         job = self.job
         job.state = State.COMMITTING if commit else State.RUNNING
-        job.started_at = timezone.now()
-        job.save(update_fields=["state", "started_at"])
+        job.started_at = job.heartbeat_at = timezone.now()
+        job.worker = worker_label()
+        job.save(update_fields=["state", "started_at", "worker", "heartbeat_at"])
         try:
             plan = self._read_and_validate()
             if plan is not None and plan.valid and commit:
@@ -693,9 +703,14 @@ def purge_import_files(*, older_than_days: int | None = None, dry_run: bool = Fa
     """
     from clinicorg.access.system import SystemActor
 
+    from .worker import fail_abandoned_jobs
+
     days = settings.IMPORT_RETENTION_DAYS if older_than_days is None else older_than_days
     if days < 0:
         raise ValidationError({"older_than": "Give a number of days, 0 or more."})
+    if not dry_run:
+        # A job whose worker died is failed first, so that its upload is purged in its turn.
+        fail_abandoned_jobs()
     now = timezone.now()
     cutoff = now - timedelta(days=days)
     result = PurgeResult()
