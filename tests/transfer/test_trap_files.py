@@ -118,13 +118,13 @@ def test_the_first_trap_is_a_two_kilobyte_file():
     assert len(TRAPS["value at XFD2 and at A150000"][0]) < 2048
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """A migrated data folder with the demo organization, a token, and a served site."""
-    data = tmp_path_factory.mktemp("trap-site")
+def served_site(data: Path, **settings):
+    """A migrated data folder with the demo organization, a token, and `clinicorg serve`
+    running on it under the memory limit (a generator: the server stops after the yield).
+    `settings` are extra environment variables."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(CLINICORG_DATA_DIR=str(data / "var"))
+    env.update(CLINICORG_DATA_DIR=str(data / "var"), **settings)
     cli = _clinicorg()
     for command in (["migrate", "--noinput"], ["demo"]):
         subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
@@ -162,6 +162,11 @@ def site(tmp_path_factory):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from served_site(tmp_path_factory.mktemp("trap-site"))
 
 
 def _wait_until_up(site) -> None:

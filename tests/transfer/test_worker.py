@@ -1,7 +1,6 @@
 """Import jobs run in a worker process; a worker that dies fails its job, never the site."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -10,10 +9,9 @@ import pytest
 
 from clinicorg.transfer import actions, worker
 from clinicorg.transfer.models import ImportJob, Phase, State
-from tests.cli.test_serve import _clinicorg, _free_port
 
 from .conftest import csv_bytes, staff_row
-from .test_trap_files import _get, _limit_memory, _staff_count, _upload
+from .test_trap_files import _get, _staff_count, _upload, served_site
 
 
 def _started_job(admin, phase=Phase.VALIDATING) -> ImportJob:
@@ -71,41 +69,7 @@ def test_an_abandoned_job_is_failed_by_the_purge_and_its_upload_purged_in_turn(a
 def starved_site(tmp_path_factory):
     """A served site whose import workers get too little memory to run at all."""
     data = tmp_path_factory.mktemp("starved-site")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(CLINICORG_DATA_DIR=str(data / "var"), IMPORT_WORKER_MEMORY_MB="40")
-    cli = _clinicorg()
-    for command in (["migrate", "--noinput"], ["demo"]):
-        subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
-    token = (
-        subprocess.run(
-            [*cli, "token", "create", "--org", "demo", "--role", "Administrator"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=_limit_memory,
-    )
-    site = {"base": f"http://127.0.0.1:{port}", "token": token, "proc": proc}
-    from .test_trap_files import _wait_until_up
-
-    _wait_until_up(site)
-    yield site
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield from served_site(data, IMPORT_WORKER_MEMORY_MB="40")
 
 
 def test_a_job_whose_worker_cannot_run_fails_with_the_reason_and_the_site_answers(starved_site):
