@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "clinicorg.transfer",
     "clinicorg.api",
     "clinicorg.web",
+    "clinicorg.demo",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,9 @@ share; `staff_for` starts from the actor's scope and loads what a list row shows
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+
 from .models import StaffMember, Status
 
 # Status filter values besides the statuses themselves.
@@ -105,6 +108,17 @@ def staff_for(actor, **filters):
     """Staff the actor may see, filtered, with what a list row shows (constant queries)."""
     qs = StaffMember.objects.visible_to(actor).select_related(*LIST_RELATED)
     return filter_staff(qs, **filters)
+
+
+def access_staff_by_id(actor, pk, permission: str = P.MANAGE_STAFF) -> StaffMember:
+    """A member fetched inside the actor's scope (404 outside it) and authorized (403).
+
+    Reading needs `permission` at the member's primary location; changing them is decided by
+    each action through `policy.explain_member`.
+    """
+    member = get_staff(actor, pk)
+    policy.require(actor, permission, member.primary_location)
+    return member
 
 
 def get_staff(actor, pk) -> StaffMember:

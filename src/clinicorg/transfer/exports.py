@@ -13,8 +13,8 @@ from django.db.models import Prefetch
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
-from clinicorg.directory.queries import locations_for
-from clinicorg.staff.models import StaffMember, TaxonomyAssignment
+from clinicorg.directory.queries import locations_for, visible_managers
+from clinicorg.staff.models import TaxonomyAssignment
 from clinicorg.staff.queries import staff_for
 
 from .columns import COLUMNS
@@ -64,16 +64,14 @@ def staff_rows(actor, filters: dict):
 
 
 def location_rows(actor, filters: dict):
-    qs = locations_for(actor, **filters).prefetch_related(
-        Prefetch("managers", queryset=StaffMember.objects.only("id", "email"))
-    )
+    qs = locations_for(actor, **filters).prefetch_related(visible_managers(actor))
     columns = COLUMNS["locations"]
     yield [c.label for c in columns]
     for loc in qs.iterator(chunk_size=2000):
         row = []
         for c in columns:
             if c.key == "managers":
-                value = "; ".join(sorted(m.email for m in loc.managers.all()))
+                value = "; ".join(sorted(m.email for m in loc.visible_managers))
             else:
                 value = getattr(loc, c.key)
             if isinstance(value, bool):

@@ -3,27 +3,21 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from clinicorg.access import actions, policy
+from clinicorg.access import actions, policy, queries
 from clinicorg.access.catalogue import MODULES, P
 from clinicorg.access.models import Role
 from clinicorg.directory.models import Location
+from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
 from .base import confirm_delete, requires, save_form
 
 
 def _roles(actor):
-    """Roles of the organization with the number of members the actor can see holding each."""
-    visible = policy.staff_scope(StaffMember.objects.all(), actor).values("pk")
-    return (
-        policy.org_scope(Role.objects.all(), actor)
-        .annotate(member_count=Count("members", filter=Q(members__in=visible), distinct=True))
-        .order_by("name")
-    )
+    return queries.roles_for(actor)
 
 
 def _role(actor, pk) -> Role:
@@ -198,7 +192,7 @@ def staff_role(request, pk):
     done = save_form(
         request,
         form,
-        lambda data: actions.change_staff_role(member, data["role"], actor=request.user),
+        lambda data: staff_actions.change_staff_role(member, data["role"], actor=request.user),
         lambda _result: f"{member.full_name} now has the role “{form.cleaned_data['role'].name}”.",
         lambda _result: profile_url(member),
         conflict_field="role",
@@ -224,7 +218,7 @@ def staff_rules(request, pk):
         picked = set(request.POST.getlist("locations"))
         chosen = [loc for loc in locations if str(loc.pk) in picked]
         try:
-            actions.set_location_access(
+            staff_actions.set_location_access(
                 member, all_locations=all_locations, locations=chosen, actor=request.user
             )
         except ValidationError as exc:

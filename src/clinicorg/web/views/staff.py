@@ -19,7 +19,7 @@ from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.staff import actions, queries
-from clinicorg.staff.models import Status, Supervisor
+from clinicorg.staff.models import Status
 
 from .base import apply_errors, paginate, requires
 
@@ -89,8 +89,6 @@ class StaffRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         from django.db.models import Q
 
-        from clinicorg.staff.models import StaffMember
-
         cur = (lambda f: getattr(member, f"{f}_id")) if member else (lambda f: None)
         self.fields["primary_location"].queryset = _active_or_current(
             Location.objects.visible_to(actor), cur("primary_location"), active=Q(status="active")
@@ -106,11 +104,9 @@ class StaffRecordForm(forms.Form):
             EmployeeCategory.objects.visible_to(actor), cur("category"), active=Q(status="active")
         ).order_by("name")
         self.fields["category"].help_text = "Only Active categories can be assigned."
-        supervisors = Supervisor.objects.filter(organization_id=actor.organization_id)
+        # The appointed supervisors the actor can see: the rule's own list (staff.rules).
         self.fields["supervisor"].queryset = (
-            StaffMember.objects.filter(
-                organization_id=actor.organization_id, supervisor_appointment__in=supervisors
-            )
+            actions.appointed_supervisors(actor, actor.organization_id)
             .exclude(pk=getattr(member, "pk", None))
             .order_by("last_name", "first_name")
         )
@@ -269,7 +265,9 @@ def _render_detail(request, member, *, status_form=None, email_form=None, status
         "invitations": invitations,
         "needs_invitation": member.status == Status.PENDING
         or (member.status == Status.ACTIVE and not member.has_usable_password()),
-        "extra_locations": member.extra_locations.order_by("name"),
+        "extra_locations": member.extra_locations.filter(
+            pk__in=Location.objects.visible_to(request.user)
+        ).order_by("name"),
         "is_self": member.pk == request.user.pk,
     }
     return render(request, "web/staff/detail.html", context, status=status)

@@ -187,7 +187,7 @@ def import_template(request, kind, fmt):
     if kind not in Kind.values or fmt not in CONTENT_TYPES:
         raise Http404
     policy.require(request.user, _target_permission(kind))
-    content = build_template(kind, fmt, request.user.organization)
+    content = build_template(kind, fmt, request.user)
     return _download(content, CONTENT_TYPES[fmt], f"{kind}-template.{fmt}")
 
 
