@@ -114,12 +114,12 @@ TRAPS = {
     ),
     "unchanged csv template": (
         "t.csv",
-        lambda acme: build_template("staff", "csv", acme.org),
+        lambda acme: build_template("staff", "csv", acme.system),
         "Row 2 is the template's example row",
     ),
     "unchanged xlsx template": (
         "t.xlsx",
-        lambda acme: build_template("staff", "xlsx", acme.org),
+        lambda acme: build_template("staff", "xlsx", acme.system),
         "Row 2 is the template's example row",
     ),
     "ambiguous date": (
@@ -178,7 +178,7 @@ def test_the_command_refuses_the_file_and_exits_one(acme, trap, tmp_path):
 
 
 def test_the_example_row_never_imports_even_among_real_rows(acme, admin, tmp_path):
-    template = build_template("staff", "csv", acme.org).decode()
+    template = build_template("staff", "csv", acme.system).decode()
     data = (template + ",".join(["new9@acme.test", "Ann", "Lee", "MAIN", "Provider"])).encode()
     path = tmp_path / "s.csv"
     path.write_bytes(data)
@@ -244,4 +244,4 @@ def test_the_api_refuses_an_unknown_date_order_naming_the_field(acme):
 def test_the_template_status_dropdown_offers_only_what_the_import_accepts(acme):
     from clinicorg.transfer.templates import choice_lists
 
-    assert choice_lists(acme.org)["statuses"] == ["pending"]
+    assert choice_lists(acme.system)["statuses"] == ["pending"]
