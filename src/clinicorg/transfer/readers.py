@@ -394,7 +394,9 @@ def column_name(n: int) -> str:
 # recognise makes the file refused, never skipped.
 _P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
 _ATTRS = rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*"
-_ROW = re.compile(rb"<" + _P + rb"row" + _ATTRS + rb"(?:/>|>(.*?)</" + _P + rb"row\s*>)", re.S)
+# A row's start tag; its body runs to the matching end tag, found with bytes.find (a lazy
+# pattern for the body costs more than reading its cells).
+_ROW_START = re.compile(rb"\s*<(" + _P + rb")row" + _ATTRS + rb"(/?)>")
 _CELL = re.compile(rb"<" + _P + rb"c" + _ATTRS + rb"(?:/>|>(.*?)</" + _P + rb"c\s*>)", re.S)
 _ATTR = re.compile(rb"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _V = re.compile(rb"<" + _P + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _P + rb"v\s*>)", re.S)
@@ -680,13 +682,20 @@ class _SheetReader:
                 if m.group(1):  # <sheetData/>: no rows
                     return
                 pos = m.end()
-            last = pos
-            for m in _ROW.finditer(data, pos):
-                if not _not_markup(data[last : m.start()]):
-                    break
-                last = m.end()
-                yield m.group(1), m.group(2)
-            rest = data[last:]
+            start = _ROW_START.match
+            while (m := start(data, pos)) is not None:
+                prefix, attrs, empty = m.groups()
+                if empty:
+                    pos = m.end()
+                    yield attrs, b""
+                    continue
+                close = b"</" + prefix + b"row>"
+                end = data.find(close, m.end())
+                if end < 0:
+                    break  # the row continues in the next chunk
+                pos = end + len(close)
+                yield attrs, data[m.end() : end]
+            rest = data[pos:]
             end = _SHEET_DATA_END.match(rest.lstrip())
             if end is not None:
                 return
