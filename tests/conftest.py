@@ -26,6 +26,8 @@ hypothesis_settings.load_profile("clinicorg")
 def _fast_hasher_and_outbox(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # A worker process could not see the test's data (it lives in the test's transaction).
+    settings.IMPORT_WORKER = "inline"
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
 
 

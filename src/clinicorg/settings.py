@@ -141,6 +141,15 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 *
 # Uploads that were never committed (errors, an unconfirmed preview) hold personal data; they
 # are deleted this many days after their check (`clinicorg imports purge`, daily under beat).
 IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
+# Without a Celery broker, each import job runs in a child process ("process") under this
+# address-space limit, so that no file can take the web server down; "inline" runs it in the
+# calling process (the test suite, whose data the child could not see). The request that
+# starts a job waits for it this long before answering with its progress.
+IMPORT_WORKER = env.str("IMPORT_WORKER", default="process")
+IMPORT_WORKER_MEMORY_MB = env.int("IMPORT_WORKER_MEMORY_MB", default=2048)
+IMPORT_WAIT_SECONDS = env.float("IMPORT_WAIT_SECONDS", default=60)
+# A running job whose worker has not reported progress for this long is marked failed.
+IMPORT_HEARTBEAT_TIMEOUT_MINUTES = env.int("IMPORT_HEARTBEAT_TIMEOUT_MINUTES", default=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -46,7 +46,7 @@ def test_committing_creates_pending_members_with_unusable_passwords_and_one_audi
             1,
             **{
                 "Employee id": "000123",
-                "Hire date": "03/01/2024",
+                "Hire date": "2024-03-01",
                 "NPI": "1234567893",
                 "Taxonomy codes": "207Q00000X; 208D00000X",
                 "Additional location codes": "BRANCH",

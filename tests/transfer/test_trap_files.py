@@ -118,13 +118,13 @@ def test_the_first_trap_is_a_two_kilobyte_file():
     assert len(TRAPS["value at XFD2 and at A150000"][0]) < 2048
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """A migrated data folder with the demo organization, a token, and a served site."""
-    data = tmp_path_factory.mktemp("trap-site")
+def served_site(data: Path, **settings):
+    """A migrated data folder with the demo organization, a token, and `clinicorg serve`
+    running on it under the memory limit (a generator: the server stops after the yield).
+    `settings` are extra environment variables."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(CLINICORG_DATA_DIR=str(data / "var"))
+    env.update(CLINICORG_DATA_DIR=str(data / "var"), **settings)
     cli = _clinicorg()
     for command in (["migrate", "--noinput"], ["demo"]):
         subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
@@ -147,23 +147,39 @@ def site(tmp_path_factory):
         stderr=subprocess.DEVNULL,
         preexec_fn=_limit_memory,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the site did not start")
-            time.sleep(0.2)
-    yield {"env": env, "cli": cli, "base": base, "token": token, "proc": proc, "dir": data}
+    site = {
+        "env": env,
+        "cli": cli,
+        "base": f"http://127.0.0.1:{port}",
+        "token": token,
+        "proc": proc,
+        "dir": data,
+    }
+    _wait_until_up(site)
+    yield site
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from served_site(tmp_path_factory.mktemp("trap-site"))
+
+
+def _wait_until_up(site) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{site['base']}/healthz", timeout=2).close()
+            return
+        except OSError:
+            if site["proc"].poll() is not None or time.monotonic() > deadline:
+                site["proc"].kill()
+                pytest.fail("the site did not start")
+            time.sleep(0.2)
 
 
 def _get(site, path):

@@ -8,6 +8,14 @@ from .scope import audit_scope, org_scope
 from .validators import validate_npi, validate_timezone
 
 
+class DateOrder(models.TextChoices):
+    """How an organization writes dates whose day and month could be swapped (01/03/2024)."""
+
+    UNSET = "", "Not set: refuse such dates in imports"
+    MONTH_FIRST = "mdy", "Month first: 01/03/2024 is January 3"
+    DAY_FIRST = "dmy", "Day first: 01/03/2024 is March 1"
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
@@ -15,6 +23,15 @@ class Organization(models.Model):
         max_length=64, default="America/New_York", validators=[validate_timezone]
     )
     tax_id = models.CharField("tax id (EIN)", max_length=20, blank=True)
+    date_order = models.CharField(
+        "date order",
+        max_length=3,
+        choices=DateOrder.choices,
+        blank=True,
+        default=DateOrder.UNSET,
+        help_text="How imported spreadsheets write dates like 01/03/2024. Unset, such a date "
+        "is refused; YYYY-MM-DD is always accepted.",
+    )
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:

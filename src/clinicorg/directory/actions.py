@@ -297,7 +297,7 @@ def delete_employee_category(category: EmployeeCategory, *, actor) -> None:
 
 # Organization settings.
 
-ORGANIZATION_FIELDS = ("name", "timezone", "tax_id")
+ORGANIZATION_FIELDS = ("name", "timezone", "tax_id", "date_order")
 
 
 def update_organization(organization: Organization, data: dict, *, actor) -> dict:

@@ -3,6 +3,10 @@
 import re
 from dataclasses import dataclass
 
+# The first cell of a template's example row starts with this, so that the example is never
+# imported: a file that still holds it is refused with a message to replace it.
+EXAMPLE_MARK = "(example)"
+
 
 @dataclass(frozen=True)
 class Column:

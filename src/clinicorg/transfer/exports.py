@@ -142,15 +142,9 @@ def error_copy(job) -> tuple[bytes, str, str]:
     for e in job.errors:
         text = f"{e['column']}: {e['message']}" if e.get("column") else e["message"]
         by_row.setdefault(e["row"], []).append(text)
+    rows = []
     try:
         table = read_table(job.file_path, job.file_name)
-    except (FileRejected, OSError):
-        table = None
-    rows = []
-    if table is None:
-        rows.append(["Errors"])
-        rows.extend([["; ".join(v)] for _row, v in sorted(by_row.items())])
-    else:
         width = len(table.headers)
         rows.append([*table.headers, "Errors"])
         for number, cells in table.rows:
@@ -158,6 +152,9 @@ def error_copy(job) -> tuple[bytes, str, str]:
             rows.append([*map(neutralize, cells), "; ".join(by_row.get(number, []))])
         if 1 in by_row:
             rows[0][-1] = "Errors — header: " + "; ".join(by_row[1])
+    except (FileRejected, OSError):
+        # The file itself is refused (a broken row, the example row...): the list only.
+        rows = [["Errors"], *[["; ".join(v)] for _row, v in sorted(by_row.items())]]
     stem = job.file_name.rsplit(".", 1)[0]
     fmt = file_format(job.file_name)
     if fmt == "xlsx":

@@ -95,6 +95,10 @@ class ImportJob(models.Model):
     # A problem with the file as a whole (unreadable, too large, missing columns...).
     message = models.TextField(blank=True)
     timings = models.JSONField(default=dict, blank=True)
+    # The process running the job ("host:pid") and when it last reported progress: how a job
+    # whose worker died is told from one still at work (transfer.worker).
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
 
     objects = ImportJobQuerySet.as_manager()

@@ -1,37 +1,94 @@
-"""Reading untrusted CSV and XLSX files into rows of text, with every limit checked first.
+"""Reading untrusted CSV and XLSX files as a stream of rows of text, every limit checked first.
 
-The result is a `Table`: the header row as written, and the data rows as (sheet row number,
-list of cell texts). Cells come back as text so that ids and postal codes keep their leading
-zeros; Excel dates become ISO dates, whole numbers lose their ".0", booleans become yes/no.
-Fully empty rows are skipped (their numbers are not reused, so messages match the sheet).
+`read_table` returns a `Table`: the header row as written, then the data rows as (sheet row
+number, list of cell texts), read one batch at a time as the caller consumes them, so memory
+depends on the batch and on the workbook's shared strings, not on the number of rows. The rows
+can be consumed once.
+
+Cells come back as text so that ids and postal codes keep their leading zeros; Excel dates
+become ISO dates, whole numbers lose their ".0", booleans become yes/no. Fully empty rows are
+skipped (their numbers are not reused, so messages match the sheet).
+
+Nothing is guessed or changed silently: a CSV row whose quoting is broken or whose number of
+cells differs from the header's, a formula cell without a calculated value, an error cell, a
+file without data rows and the template's unchanged example row are each refused with the
+row or the cell named. The caps (rows, columns, bytes) are checked while streaming, before any
+allocation that grows with them.
 """
 
 import csv
 import io
 import posixpath
 import re
+import time
 import zipfile
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from array import array
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
 from django.conf import settings
 
+from .columns import EXAMPLE_MARK
+
 # Blank rows are skipped and do not count against the row cap, within this allowance.
 _BLANK_ROW_SLACK = 1000
+# Rows are produced in batches of this many: the unit of memory and of progress reports.
+BATCH = 2000
+# Rows kept aside at the start for checks that look ahead (columns without a header).
+HEAD_ROWS = 1000
 _CHUNK = 1024 * 1024
-_MAX_TAIL = 4 * 1024 * 1024
 
 
 class FileRejected(Exception):
     """The file as a whole cannot be read; the message says why and what to do."""
 
 
-@dataclass
 class Table:
-    headers: list[str]
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    """The header row and a one-pass stream of the data rows.
+
+    `rows` yields (row number, cells); `head` holds the first rows (up to HEAD_ROWS), which
+    `rows` yields again. `count` is the number of data rows read so far, `read_seconds` the
+    time spent reading them, and `fraction()` how far into the file the reading is.
+    """
+
+    def __init__(self, headers: list[str], batches: Iterator[list], fraction=lambda: 0.0):
+        self.headers = headers
+        self.count = 0
+        self.read_seconds = 0.0
+        self.fraction = fraction
+        self._batches = batches
+        self.head: list[tuple[int, list[str]]] = []
+        self._pending: list[list] = []
+        while len(self.head) < HEAD_ROWS:
+            batch = self._next_batch()
+            if batch is None:
+                break
+            self._pending.append(batch)
+            self.head.extend(batch[: HEAD_ROWS - len(self.head)])
+        self.rows = self._rows()
+
+    def _next_batch(self):
+        t = time.perf_counter()
+        try:
+            batch = next(self._batches, None)
+        finally:
+            self.read_seconds += time.perf_counter() - t
+        if batch is not None:
+            self.count += len(batch)
+        return batch
+
+    def batches(self) -> Iterator[list[tuple[int, list[str]]]]:
+        """The data rows, a batch at a time (each batch a list of (row number, cells))."""
+        while self._pending:
+            yield self._pending.pop(0)
+        while (batch := self._next_batch()) is not None:
+            yield batch
+
+    def _rows(self):
+        for batch in self.batches():
+            yield from batch
 
 
 def limits() -> dict:
@@ -61,7 +118,12 @@ def file_format(file_name: str) -> str:
 
 
 def read_table(path, file_name: str, *, on_progress=None) -> Table:
-    """Read a CSV or XLSX file from disk; raise FileRejected with a clear message."""
+    """Open a CSV or XLSX file for reading; raise FileRejected with a clear message.
+
+    The header row and the first rows are read at once (an empty file, a file without data
+    rows and the unchanged template are refused here); the rest as the caller consumes
+    `rows`, which raises FileRejected when a later row breaks a rule.
+    """
     lim = limits()
     size = Path(path).stat().st_size
     if size > lim["max_bytes"]:
@@ -72,71 +134,36 @@ def read_table(path, file_name: str, *, on_progress=None) -> Table:
     if size == 0:
         raise FileRejected("The file is empty.")
     fmt = file_format(file_name)
-    table = _read_xlsx(path, lim, on_progress) if fmt == "xlsx" else _read_csv(path, lim)
-    if not table.headers:
+    headers, batches, fraction = (_open_xlsx if fmt == "xlsx" else _open_csv)(path, lim)
+    if not headers:
         raise FileRejected("The file has no header row. Start from the template.")
-    return table
-
-
-# --- CSV -------------------------------------------------------------------------------------
-
-
-def _decode(raw: bytes) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    table = Table(headers, _checked(batches, lim["max_rows"]), fraction)
+    if not table.head:
         raise FileRejected(
-            "The file is encoded as UTF-16. Save it as “CSV UTF-8 (comma delimited)” and upload "
-            "it again."
+            "The file has no rows to import: add one row per record under the header row."
         )
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise FileRejected(
-            f"The file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); it is "
-            "probably in a legacy encoding such as Windows-1252. Save it as “CSV UTF-8 (comma "
-            "delimited)” and upload it again."
-        ) from None
-
-
-def _read_csv(path, lim) -> Table:
-    text = _decode(Path(path).read_bytes())
-    if "\x00" in text:
-        raise FileRejected("The file contains binary data; it is not a CSV file.")
-    sample = text[:4096]
-    delimiter = ","
-    first_line = sample.split("\n", 1)[0]
-    if first_line.count(";") > first_line.count(",") and first_line.count(";") > 0:
-        delimiter = ";"
-    elif first_line.count("\t") > first_line.count(","):
-        delimiter = "\t"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    table = Table(headers=[])
-    max_rows, max_cols = lim["max_rows"], lim["max_columns"]
-    try:
-        for number, row in enumerate(reader, start=1):
-            if not table.headers:
-                if not any(c.strip() for c in row):
-                    continue
-                if len(row) > max_cols:
-                    raise FileRejected(_too_many_columns(len(row), max_cols))
-                table.headers = row
-                continue
-            if len(row) > max_cols:
-                if "".join(row[max_cols:]).strip():
-                    raise FileRejected(_too_many_columns(len(row), max_cols, number))
-                row = row[:max_cols]
-            if not "".join(row).strip():
-                continue
-            if len(table.rows) >= max_rows:
-                raise FileRejected(_too_many_rows(max_rows))
-            table.rows.append((number, row))
-    except csv.Error as exc:
-        raise FileRejected(
-            f"The CSV file is malformed near line {reader.line_num}: {exc}."
-        ) from None
     return table
+
+
+def _checked(batches, max_rows: int):
+    """The rows, with the checks every format shares: the row cap and the example row."""
+    count = 0
+    for batch in batches:
+        count += len(batch)
+        if count > max_rows:
+            raise FileRejected(_too_many_rows(max_rows))
+        for number, cells in batch:
+            if cells and cells[0][:_MARK_LEN].lower() == _MARK:
+                raise FileRejected(
+                    f"Row {number} is the template's example row (it starts with "
+                    f"“{EXAMPLE_MARK}”). Replace the example with your own data, or delete it, "
+                    "and upload the file again."
+                )
+        yield batch
+
+
+_MARK = EXAMPLE_MARK.lower()
+_MARK_LEN = len(_MARK)
 
 
 def _too_many_columns(n, max_cols, row=None) -> str:
@@ -148,7 +175,107 @@ def _too_many_rows(max_rows) -> str:
     return f"The file has more than {max_rows:,} data rows. Split it into smaller files."
 
 
-# --- XLSX ------------------------------------------------------------------------------------
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _open_csv(path, lim):
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the row generator
+    start = raw.read(64 * 1024)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raw.close()
+        raise FileRejected(
+            "The file is encoded as UTF-16. Save it as “CSV UTF-8 (comma delimited)” and upload "
+            "it again."
+        )
+    raw.seek(3 if start.startswith(b"\xef\xbb\xbf") else 0)
+    first_line = start.split(b"\n", 1)[0]
+    delimiter = ","
+    if first_line.count(b";") > first_line.count(b",") and first_line.count(b";") > 0:
+        delimiter = ";"
+    elif first_line.count(b"\t") > first_line.count(b","):
+        delimiter = "\t"
+    size = max(Path(path).stat().st_size, 1)
+    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    max_cols = lim["max_columns"]
+
+    # Rows are numbered by record, as a spreadsheet program shows them.
+    records = [0]
+
+    def next_row():
+        """The next record and its row number, or (None, …) at the end."""
+        try:
+            row = next(reader, None)
+        except UnicodeDecodeError as exc:
+            raise FileRejected(_not_utf8(path, raw, exc)) from None
+        except csv.Error as exc:
+            raise FileRejected(
+                f'Row {records[0] + 1} is malformed ({exc}): a quote (") opened in it is not '
+                "closed, or text follows a closing quote. Fix the row and upload the file again."
+            ) from None
+        records[0] += 1
+        return row, records[0]
+
+    try:
+        headers, _n = next_row()
+        while headers is not None and not any(c.strip() for c in headers):
+            headers, _n = next_row()
+    except BaseException:
+        raw.close()
+        raise
+    if headers is None:
+        raw.close()
+        return [], iter(()), lambda: 1.0
+    if len(headers) > max_cols:
+        raw.close()
+        raise FileRejected(_too_many_columns(len(headers), max_cols))
+    width = len(headers)
+    named = width
+    while named and not headers[named - 1].strip():
+        named -= 1
+
+    def batches():
+        with raw:
+            batch = []
+            while True:
+                row, n = next_row()
+                if row is None:
+                    break
+                if "\x00" in "".join(row):
+                    raise FileRejected("The file contains binary data; it is not a CSV file.")
+                if len(row) != width:
+                    if len(row) > width and not "".join(row[width:]).strip():
+                        row = row[:width]
+                    elif len(row) > width or len(row) < named:
+                        if len(row) == 1 and not row[0].strip():
+                            continue
+                        raise FileRejected(
+                            f"Row {n} has {len(row)} cells but the header row has {named}: a "
+                            "delimiter is missing or extra, or a quote is not closed. Fix the "
+                            "row and upload the file again."
+                        )
+                if not "".join(row).strip():
+                    continue
+                batch.append((n, row))
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+    return headers, batches(), lambda: 1.0 if raw.closed else raw.tell() / size
+
+
+def _not_utf8(path, raw, exc: UnicodeDecodeError) -> str:
+    # The decoder works on a chunk ending where the file has been read to.
+    offset = max(raw.tell() - len(exc.object), 0) + exc.start
+    with open(path, "rb") as f:
+        line = f.read(offset).count(b"\n") + 1
+    return (
+        f"The file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}); it "
+        "is probably in a legacy encoding such as Windows-1252. Save it as “CSV UTF-8 (comma "
+        "delimited)” and upload it again."
+    )
 
 
 def inspect_zip(path, lim) -> None:
@@ -185,33 +312,6 @@ def inspect_zip(path, lim) -> None:
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         raise FileRejected("This file is not an XLSX workbook (no workbook part).")
-
-
-def cell_text(value) -> str:
-    """One spreadsheet cell as text: dates ISO, whole numbers without .0, yes/no."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime):
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
 
 
 _SKIPPED_SHEETS = ("instructions", "lists", "help")
@@ -260,20 +360,23 @@ def _pick_sheet(sheets: list[tuple[str, str]]) -> tuple[str, str] | None:
     return sheets[0] if sheets else None
 
 
-# One start tag of a row or a cell, with an optional namespace prefix and quoted attributes
-# (an attribute value may hold ">", so the attributes are matched one by one).
-_TAG = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>"
-    rb"|</(?:[A-Za-z_][\w.-]*:)?row\s*>"
-)
-_R_ATTR = re.compile(rb"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_CELL_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
+# --- XLSX ------------------------------------------------------------------------------------
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
+# Built-in number formats that show dates (ECMA-376 part 1, 18.8.30).
+_DATE_FORMAT_IDS = frozenset((*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)))
+# A format code shows a date when, outside quoted text, escapes and [colour] or [$-locale]
+# parts, it has a day, month, year, hour or second placeholder.
+_FORMAT_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+_DATE_CODE = re.compile(r"[dmyhs]", re.IGNORECASE)
+_EPOCH = datetime(1899, 12, 30)
 
 
-def _column_number(letters: bytes) -> int:
+def _column_number(letters: str) -> int:
     n = 0
     for ch in letters:
-        n = n * 26 + (ch - 64)
+        n = n * 26 + (ord(ch) - 64)
     return n
 
 
@@ -285,132 +388,476 @@ def column_name(n: int) -> str:
     return name
 
 
-def check_sheet_extent(zf: zipfile.ZipFile, part: str, lim) -> None:
-    """Refuse a sheet whose cells lie outside the row and column caps, before it is loaded.
+# The sheet XML is scanned with regular expressions over the raw bytes, a chunk at a time:
+# several times faster than building elements, and as strict, because everything between the
+# rows, and between the cells of a row, must be whitespace: markup the scanner does not
+# recognise makes the file refused, never skipped.
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
+_ATTRS = rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*"
+# A row's start tag; its body runs to the matching end tag, found with bytes.find (a lazy
+# pattern for the body costs more than reading its cells).
+_ROW_START = re.compile(rb"\s*<(" + _P + rb")row" + _ATTRS + rb"(/?)>")
+_CELL = re.compile(rb"<" + _P + rb"c" + _ATTRS + rb"(?:/>|>(.*?)</" + _P + rb"c\s*>)", re.S)
+_ATTR = re.compile(rb"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_V = re.compile(rb"<" + _P + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _P + rb"v\s*>)", re.S)
+_T = re.compile(rb"<" + _P + rb"t(?:\s[^>]*)?(?:/>|>(.*?)</" + _P + rb"t\s*>)", re.S)
+_F = re.compile(rb"<" + _P + rb"f[\s/>]")
+_PHONETIC = re.compile(rb"<(" + _P + rb"rPh)[\s>].*?</\1\s*>", re.S)
+_SI = re.compile(rb"<" + _P + rb"si(?:\s[^>]*)?(?:/>|>(.*?)</" + _P + rb"si\s*>)", re.S)
+_SHEET_DATA = re.compile(rb"<" + _P + rb"sheetData(?:\s[^>]*)?(/?)>")
+_SHEET_DATA_END = re.compile(rb"</" + _P + rb"sheetData\s*>")
+_ENTITY = re.compile(rb"&(#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);")
+_NAMED = {b"amp": "&", b"lt": "<", b"gt": ">", b"quot": '"', b"apos": "'"}
+_MAX_ROW_BYTES = 8 * 1024 * 1024
+# The form nearly every writer uses for a cell without a formula: attributes r, s, t in that
+# order, a plain value or a plain inline string. Anything else goes the general way.
+_FAST_CELL = re.compile(
+    rb'\s*<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(s|n|str|b|inlineStr)")?>'
+    rb'(?:<v>([^<&]*)</v>|<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>)</c>'
+)
 
-    A spreadsheet reader that builds the sheet as a dense grid allocates rows × columns cells
-    from the outermost cells that hold a value, so a 2 KB file with one value at XFD2 and one
-    at A150000 asks for tens of gigabytes. This streams the sheet's XML, tracks the real
-    position of every cell that holds a value (explicit `r` references, or the implied next
-    position when a generator leaves them out) and refuses the file as soon as one lies
-    outside the caps. Memory is one read chunk; time is one pass over the part.
-    """
-    max_rows, max_cols = lim["max_rows"] + _BLANK_ROW_SLACK, lim["max_columns"]
-    row = 0
-    col = 0
-    tail = b""
-    try:
-        stream = zf.open(part)
-    except KeyError:
-        raise FileRejected("This file is not a valid XLSX workbook (a sheet is missing).") from None
-    with stream:
-        while True:
-            chunk = stream.read(_CHUNK)
-            data = tail + chunk
-            if not chunk:
-                cut = len(data)
+
+def _text(raw: bytes) -> str:
+    """XML character data as text (entities and character references resolved)."""
+    if b"&" in raw:
+        parts = []
+        last = 0
+        for m in _ENTITY.finditer(raw):
+            parts.append(raw[last : m.start()].decode("utf-8"))
+            name = m.group(1)
+            if name[:1] == b"#":
+                code = int(name[2:], 16) if name[1:2] == b"x" else int(name[1:])
+                parts.append(chr(code) if 0 < code < 0x110000 else "")
             else:
-                # Keep an unfinished tag for the next chunk.
-                cut = data.rfind(b"<")
-                if cut == -1 or data.find(b">", cut) != -1:
-                    cut = len(data)
-            for match in _TAG.finditer(data, 0, cut):
-                kind = match.group(1)
-                if kind is None:  # </row>
-                    col = 0
-                    continue
-                ref = _R_ATTR.search(match.group(2) or b"")
-                ref = (ref.group(1) if ref.group(1) is not None else ref.group(2)) if ref else None
-                if kind == b"row":
-                    if ref is not None:
-                        if not ref.isdigit():
-                            raise FileRejected(
-                                f"The sheet has an invalid row number “{_txt(ref)}”."
-                            )
-                        row = int(ref)
-                    else:
-                        row += 1
-                    col = 0
-                    continue
-                if ref is not None:
-                    cell = _CELL_REF.fullmatch(ref)
-                    if cell is None:
-                        raise FileRejected(
-                            f"The sheet has an invalid cell reference “{_txt(ref)}”."
-                        )
-                    col = _column_number(cell.group(1))
-                    row = int(cell.group(2))
-                else:
-                    col += 1
-                if match.group(3):  # <c …/>: formatting only, no value
-                    continue
-                if col > max_cols:
-                    raise FileRejected(
-                        f"Cell {column_name(col)}{row} holds a value beyond column "
-                        f"{column_name(max_cols)}; the limit is {max_cols} columns. Start from "
-                        "the template."
-                    )
-                if row > max_rows:
-                    raise FileRejected(_too_many_rows(lim["max_rows"]))
-            if not chunk:
-                return
-            tail = data[cut:]
-            if len(tail) > _MAX_TAIL:
-                raise FileRejected("The sheet has a tag too long to be a spreadsheet export.")
+                parts.append(_NAMED[name])
+            last = m.end()
+        parts.append(raw[last:].decode("utf-8"))
+        return "".join(parts)
+    return raw.decode("utf-8")
 
 
-def _txt(raw: bytes) -> str:
-    return raw[:20].decode("utf-8", "replace")
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    return {m[0].rsplit(b":", 1)[-1]: m[1] or m[2] for m in _ATTR.findall(raw)}
 
 
-def _read_xlsx(path, lim, on_progress=None) -> Table:
-    from python_calamine import CalamineWorkbook
+def _rich_text(raw: bytes) -> str:
+    """The text of an <is> or <si> body: its <t>, or the <t> of each run; phonetic readings
+    (<rPh>) are not part of the text."""
+    if b"rPh" in raw:
+        raw = _PHONETIC.sub(b"", raw)
+    found = _T.findall(raw)
+    return _text(found[0]) if len(found) == 1 else "".join(_text(t) for t in found)
 
+
+def _not_markup(gap: bytes) -> bool:
+    return not gap.strip()
+
+
+def _damaged(what: str) -> FileRejected:
+    return FileRejected(
+        f"The workbook is damaged or written in a form that cannot be read ({what}). Save it "
+        "again as Excel Workbook (.xlsx) or CSV UTF-8 and upload it again."
+    )
+
+
+class _SharedStrings:
+    """The workbook's shared strings, kept compact: UTF-8 bytes end to end, and offsets."""
+
+    def __init__(self, zf: zipfile.ZipFile, name: str | None):
+        self.data = bytearray()
+        self.ends = array("Q")
+        if name is None:
+            return
+        with zf.open(name) as stream:
+            for body in _units(stream, _SI, "shared strings"):
+                self.data += _rich_text(body or b"").encode("utf-8")
+                self.ends.append(len(self.data))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, i: int) -> str:
+        start = self.ends[i - 1] if i else 0
+        return self.data[start : self.ends[i]].decode("utf-8")
+
+
+def _units(stream, pattern, what: str):
+    """The bodies of the elements `pattern` matches in an XML part, read a chunk at a time.
+
+    Used for parts that are lists of one element (shared strings): anything else between them
+    is skipped, as their container's tags are.
+    """
+    tail = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        data = tail + chunk
+        end = 0
+        for m in pattern.finditer(data):
+            end = m.end()
+            yield m.group(1)
+        tail = data[end:]
+        if not chunk:
+            return
+        if len(tail) > _MAX_ROW_BYTES:
+            raise _damaged(f"an element of the {what} is too long")
+
+
+def _date_styles(zf: zipfile.ZipFile, name: str | None) -> frozenset[int]:
+    """Indexes of the cell styles (cellXfs) whose number format shows a date."""
+    if name is None:
+        return frozenset()
+    try:
+        root = ElementTree.fromstring(_small_part(zf, name))
+    except ElementTree.ParseError:
+        return frozenset()
+    date_ids = set(_DATE_FORMAT_IDS)
+    for fmt in root.iter(f"{_MAIN_NS}numFmt"):
+        code = _FORMAT_NOISE.sub("", fmt.get("formatCode", ""))
+        if _DATE_CODE.search(code) and fmt.get("numFmtId", "").isdigit():
+            date_ids.add(int(fmt.get("numFmtId")))
+    found = set()
+    xfs = root.find(f"{_MAIN_NS}cellXfs")
+    for i, xf in enumerate(xfs if xfs is not None else ()):
+        fmt_id = xf.get("numFmtId", "0")
+        if fmt_id.isdigit() and int(fmt_id) in date_ids:
+            found.add(i)
+    return frozenset(found)
+
+
+def _part_names(zf: zipfile.ZipFile) -> tuple[str | None, str | None]:
+    """The shared strings and styles parts, as the workbook's relationships name them."""
+    names = set(zf.namelist())
+    strings = styles = None
+    try:
+        rels = ElementTree.fromstring(_small_part(zf, "xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        rels = ()
+    for rel in rels:
+        kind = rel.get("Type", "").rsplit("/", 1)[-1]
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        target = posixpath.normpath(target)
+        if kind == "sharedStrings" and target in names:
+            strings = target
+        elif kind == "styles" and target in names:
+            styles = target
+    strings = strings or ("xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None)
+    styles = styles or ("xl/styles.xml" if "xl/styles.xml" in names else None)
+    return strings, styles
+
+
+def _values_not_calculated(zf: zipfile.ZipFile) -> bool:
+    """Whether the workbook asks to be recalculated on opening: its formulas' stored values
+    were written by a program that does not calculate (they are placeholders, often 0)."""
+    try:
+        book = _small_part(zf, "xl/workbook.xml")
+    except KeyError:
+        return False
+    return re.search(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"", book) is not None
+
+
+def number_text(text: str) -> str:
+    """A numeric cell as text: whole numbers without ".0"."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def serial_date_text(text: str) -> str:
+    """An Excel date serial as an ISO date (with the time when it has one)."""
+    try:
+        value = float(text)
+        moment = _EPOCH + timedelta(days=value)
+    except (ValueError, OverflowError):
+        return text
+    moment = moment.replace(microsecond=0) if moment.microsecond < 500_000 else moment
+    if moment.hour == moment.minute == moment.second == 0 and value.is_integer():
+        return moment.date().isoformat()
+    if value < 1:  # a time of day alone
+        return moment.time().replace(microsecond=0).isoformat()
+    return moment.replace(microsecond=0).isoformat(sep=" ")
+
+
+def _open_xlsx(path, lim):
     inspect_zip(path, lim)
-    with zipfile.ZipFile(path) as zf:
+    zf = zipfile.ZipFile(path)
+    try:
         picked = _pick_sheet(_sheet_parts(zf))
         if picked is None:
             raise FileRejected("The workbook has no sheets.")
-        name, part = picked
-        check_sheet_extent(zf, part, lim)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheet = book.get_sheet_by_name(name)
-    except FileRejected:
+        _name, part = picked
+        try:
+            info = zf.getinfo(part)
+        except KeyError:
+            raise FileRejected(
+                "This file is not a valid XLSX workbook (a sheet is missing)."
+            ) from None
+        strings_part, styles_part = _part_names(zf)
+        reader = _SheetReader(
+            zf,
+            info,
+            _SharedStrings(zf, strings_part),
+            _date_styles(zf, styles_part),
+            _values_not_calculated(zf),
+            lim,
+        )
+        headers = reader.headers()
+    except BaseException:
+        zf.close()
         raise
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise FileRejected(f"The workbook cannot be read: {exc}.") from None
-    max_rows, max_cols = lim["max_rows"], lim["max_columns"]
-    if sheet.height > max_rows + _BLANK_ROW_SLACK:
-        # Generous: blank rows at the end are common; exact count below.
-        raise FileRejected(_too_many_rows(max_rows))
-    table = Table(headers=[])
-    total = max(sheet.height, 1)
-    try:
-        # The whole sheet at once: calamine's bulk conversion is much cheaper than per row.
-        rows = sheet.to_python(skip_empty_area=False)
-        for number, raw in enumerate(rows, start=1):
-            if len(raw) > max_cols:
-                if any(c not in (None, "") for c in raw[max_cols:]):
-                    raise FileRejected(_too_many_columns(len(raw), max_cols, number))
-                raw = raw[:max_cols]
-            # Fast path for the common all-text row.
-            cells = [v if type(v) is str else cell_text(v) for v in raw]
-            if not "".join(cells).strip():
+    return headers, reader.batches(), reader.fraction
+
+
+class _SheetReader:
+    """The rows of one sheet, streamed from its XML with every cell position checked."""
+
+    def __init__(self, zf, info, strings, date_styles, not_calculated, lim):
+        self.zf = zf
+        self.stream = zf.open(info)
+        self.size = max(info.file_size, 1)
+        self.strings = strings
+        self.date_styles = date_styles
+        self.not_calculated = not_calculated
+        self.max_rows = lim["max_rows"] + _BLANK_ROW_SLACK
+        self.max_cols = lim["max_columns"]
+        self.rows = self._rows()
+        self.width = 0
+
+    def fraction(self) -> float:
+        try:
+            return min(self.stream.tell() / self.size, 1.0)
+        except (ValueError, OSError):
+            return 1.0
+
+    def headers(self) -> list[str]:
+        for _number, cells in self.rows:
+            if "".join(cells).strip():
+                # Trailing empty header cells are padding, not columns.
+                while cells and not cells[-1].strip():
+                    cells.pop()
+                self.width = len(cells)
+                return cells
+        return []
+
+    def batches(self):
+        batch = []
+        width = self.width
+        try:
+            for number, cells in self.rows:
+                if not "".join(cells).strip():
+                    continue
+                if len(cells) < width:
+                    cells.extend([""] * (width - len(cells)))
+                batch.append((number, cells))
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+        finally:
+            self.stream.close()
+            self.zf.close()
+
+    def _row_bodies(self):
+        """(attributes, body) of each <row> of the sheet's data, checking what lies between."""
+        stream = self.stream
+        tail = b""
+        started = False
+        while True:
+            chunk = stream.read(_CHUNK)
+            data = tail + chunk
+            pos = 0
+            if not started:
+                m = _SHEET_DATA.search(data)
+                if m is None:
+                    if not chunk:
+                        return
+                    tail = data[-1024:]
+                    continue
+                started = True
+                if m.group(1):  # <sheetData/>: no rows
+                    return
+                pos = m.end()
+            start = _ROW_START.match
+            while (m := start(data, pos)) is not None:
+                prefix, attrs, empty = m.groups()
+                if empty:
+                    pos = m.end()
+                    yield attrs, b""
+                    continue
+                close = b"</" + prefix + b"row>"
+                end = data.find(close, m.end())
+                if end < 0:
+                    break  # the row continues in the next chunk
+                pos = end + len(close)
+                yield attrs, data[m.end() : end]
+            rest = data[pos:]
+            end = _SHEET_DATA_END.match(rest.lstrip())
+            if end is not None:
+                return
+            if not chunk:
+                raise _damaged("the sheet's rows end unexpectedly")
+            if len(rest) > _MAX_ROW_BYTES or (
+                len(rest) > 64 and not rest.lstrip().startswith(b"<")
+            ):
+                raise _damaged("text between the sheet's rows")
+            tail = rest
+
+    def _rows(self):
+        """(row number, cells) of every row holding a value, in sheet order."""
+        max_rows, max_cols = self.max_rows, self.max_cols
+        fast = _FAST_CELL.match
+        general = self._cell
+        value = self._value
+        columns: dict[bytes, int] = {}
+        number = 0
+        for row_attrs, body in self._row_bodies():
+            r = _attrs(row_attrs).get(b"r") if row_attrs else None
+            if r is None:
+                number += 1
+            elif r.isdigit():
+                number = int(r)
+            else:
+                raise FileRejected(f"The sheet has an invalid row number “{_text(r[:20])}”.")
+            if not body:
                 continue
-            if not table.headers:
-                table.headers = cells
-                continue
-            if len(table.rows) >= max_rows:
-                raise FileRejected(_too_many_rows(max_rows))
-            table.rows.append((number, cells))
-            if on_progress is not None and number % 5000 == 0:
-                on_progress(number / total)
-    except FileRejected:
-        raise
-    except Exception as exc:
-        raise FileRejected(f"The workbook cannot be read: {exc}.") from None
-    # Trailing empty header cells are padding, not columns.
-    while table.headers and not table.headers[-1].strip():
-        table.headers.pop()
-    return table
+            row_digits = b"%d" % number
+            cells: list[str] = []
+            col = 0
+            pos = 0
+            end = len(body)
+            while pos < end:
+                m = fast(body, pos)
+                if m is not None:
+                    # The common form: a reference, a style, a type, and a plain value.
+                    letters, digits, style, kind, v, inline = m.groups()
+                    pos = m.end()
+                    col = columns.get(letters) or columns.setdefault(
+                        letters, _column_number(letters.decode())
+                    )
+                    if digits != row_digits:
+                        number, row_digits = int(digits), digits
+                    if inline is not None:
+                        text = inline.decode("utf-8")
+                    elif v:
+                        text = value(kind or b"n", v, style, col, number)
+                    else:
+                        continue
+                else:
+                    col, number, text, pos = general(body, pos, col, number)
+                    if text is None:
+                        continue
+                    row_digits = b"%d" % number
+                if not text:
+                    continue
+                if col > max_cols or number > max_rows:
+                    self._check_place(col, number)
+                n = len(cells)
+                if n == col - 1:
+                    cells.append(text)
+                elif n < col - 1:
+                    cells.extend([""] * (col - 1 - n))
+                    cells.append(text)
+                else:
+                    cells[col - 1] = text
+            if cells:
+                yield number, cells
+
+    def _cell(self, body: bytes, pos: int, col: int, number: int):
+        """Any other form of cell at `pos`: (column, row, text or None, end)."""
+        m = _CELL.search(body, pos)
+        if m is None:
+            if _not_markup(body[pos:]):
+                return col, number, None, len(body)
+            raise _damaged(f"unexpected markup in row {number}")
+        if m.start() != pos and not _not_markup(body[pos : m.start()]):
+            raise _damaged(f"unexpected markup in row {number}")
+        attrs = _attrs(m.group(1))
+        ref = attrs.get(b"r")
+        if ref is None:
+            col += 1
+        else:
+            cm = _CELL_REF.match(ref.decode("ascii", "replace"))
+            if cm is None:
+                raise FileRejected(f"The sheet has an invalid cell reference “{_text(ref[:20])}”.")
+            col = _column_number(cm.group(1))
+            number = int(cm.group(2))
+        inner = m.group(2)
+        if not inner:
+            return col, number, None, m.end()  # <c …/>: formatting only, no value
+        kind = attrs.get(b"t", b"n")
+        formula = _F.search(inner) is not None
+        if kind == b"inlineStr":
+            raw = None
+            text = _rich_text(inner)
+        else:
+            v = _V.search(inner)
+            raw = v.group(1) if v is not None else None
+            text = None
+        if not (text or raw):
+            if formula:
+                self._check_place(col, number)
+                raise FileRejected(
+                    f"Cell {column_name(col)}{number} holds a formula without a calculated "
+                    "value. Open the file in Excel or LibreOffice and save it again, or type the "
+                    "value instead of the formula."
+                )
+            return col, number, None, m.end()
+        if formula and self.not_calculated:
+            self._check_place(col, number)
+            raise FileRejected(
+                f"Cell {column_name(col)}{number} holds a formula whose value was never "
+                "calculated (the program that wrote the file does not calculate). Open the file "
+                "in Excel or LibreOffice and save it again, or type the value instead of the "
+                "formula."
+            )
+        if text is None:
+            text = self._value(kind, raw, attrs.get(b"s"), col, number, entities=True)
+        return col, number, text, m.end()
+
+    def _value(self, kind: bytes, raw: bytes, style, col: int, number: int, entities=False):
+        """A cell's stored value as text, by its type."""
+        if kind == b"s":
+            try:
+                return self.strings[int(raw)]
+            except (ValueError, IndexError):
+                self._check_place(col, number)
+                raise FileRejected(
+                    f"Cell {column_name(col)}{number} refers to a missing shared string; the "
+                    "workbook is damaged."
+                ) from None
+        if kind == b"n":
+            text = raw.decode("ascii", "replace").strip()
+            if style is not None and style.isdigit() and int(style) in self.date_styles:
+                return serial_date_text(text)
+            return number_text(text)
+        if kind == b"str":
+            return _text(raw) if entities else raw.decode("utf-8")
+        if kind == b"b":
+            return "yes" if raw.strip() in (b"1", b"true") else "no"
+        self._check_place(col, number)
+        if kind == b"e":
+            raise FileRejected(
+                f"Cell {column_name(col)}{number} holds the error {_text(raw)}. Correct it and "
+                "upload the file again."
+            )
+        if kind == b"d":
+            text = _text(raw)
+            return text[:10] if text[10:19] in ("", "T00:00:00") else text
+        raise FileRejected(
+            f"Cell {column_name(col)}{number} has an unknown type “{_text(kind[:10])}”."
+        )
+
+    def _check_place(self, col: int, number: int) -> None:
+        if col > self.max_cols:
+            raise FileRejected(
+                f"Cell {column_name(col)}{number} holds a value beyond column "
+                f"{column_name(self.max_cols)}; the limit is {self.max_cols} columns. Start from "
+                "the template."
+            )
+        if number > self.max_rows:
+            raise FileRejected(_too_many_rows(self.max_rows - _BLANK_ROW_SLACK))

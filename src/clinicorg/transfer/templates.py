@@ -17,7 +17,7 @@ from clinicorg.directory.models import (
 )
 from clinicorg.staff.models import SCHEDULING_STEPS, Status
 
-from .columns import COLUMNS, column_letter
+from .columns import COLUMNS, EXAMPLE_MARK, column_letter
 
 TEMPLATE_ROWS = 100_000
 CONTENT_TYPES = {
@@ -27,7 +27,8 @@ CONTENT_TYPES = {
 
 INSTRUCTIONS = {
     "staff": [
-        "One row per staff member, under the header row. Delete the example row first.",
+        f"One row per staff member, under the header row. Replace the example row (marked "
+        f"“{EXAMPLE_MARK}”) or delete it: a file that still holds it is refused.",
         "Keep the header row as it is; columns may be left out unless marked required.",
         "Create only: every row must be a new member; an email already in use is an error.",
         "Create and update: rows whose email belongs to a member of this organization update "
@@ -41,7 +42,8 @@ INSTRUCTIONS = {
         "zeros are kept.",
     ],
     "locations": [
-        "One row per location, under the header row. Delete the example row first.",
+        f"One row per location, under the header row. Replace the example row (marked "
+        f"“{EXAMPLE_MARK}”) or delete it: a file that still holds it is refused.",
         "Locations are identified by their code. Create only: every code must be new. Create "
         "and update: rows with an existing code update that location; an empty cell leaves "
         "the current value as it is.",
@@ -86,7 +88,9 @@ def choice_lists(actor) -> dict[str, list[str]]:
             .order_by("name")
             .values_list("name", flat=True)
         ),
-        "statuses": list(Status.values),
+        # New members are imported as pending; any other status is refused (it changes on the
+        # member's profile, with a reason), so the template offers only that one.
+        "statuses": [Status.PENDING.value],
         "location_statuses": list(ActiveStatus.values),
         "yesno": ["yes", "no"],
         "steps": [str(s) for s in SCHEDULING_STEPS],
@@ -104,6 +108,8 @@ def example_row(kind: str, lists: dict) -> list[str]:
         elif col.key == "role" and lists["roles"]:
             value = "Provider" if "Provider" in lists["roles"] else lists["roles"][0]
         row.append(value)
+    # Marked, so that a template uploaded unchanged is refused rather than imported.
+    row[0] = f"{EXAMPLE_MARK} {row[0]}"
     return row
 
 

@@ -12,7 +12,7 @@ the number unchanged, and the errors as (row, column, message).
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, MaxLengthValidator, RegexValidator
@@ -37,14 +37,13 @@ from clinicorg.staff.models import StaffMember, Status, Supervisor, TaxonomyAssi
 from clinicorg.staff.rules import EMAIL_TAKEN, reference_error
 
 from .columns import COLUMNS, column_letter, header_index, normalize_header
+from .dates import parse_date_text
 from .readers import Table
 
 CHUNK = 5000
 YES = frozenset({"yes", "y", "true", "1", "x"})
 NO = frozenset({"no", "n", "false", "0", ""})
 _SPLIT = re.compile(r"[;,\n]")
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
 
 
 @dataclass
@@ -73,6 +72,12 @@ class Plan:
     file_message: str = ""
 
     @property
+    def invitations(self) -> int:
+        if isinstance(self.creates, CountedRows):
+            return self.creates.invites
+        return sum(1 for c in self.creates if c.get("invite"))
+
+    @property
     def error_rows(self) -> int:
         return len({e.row for e in self.errors})
 
@@ -96,7 +101,7 @@ def map_headers(kind: str, table: Table, plan: Plan) -> dict[str, int] | None:
         norm = normalize_header(header)
         letter = column_letter(i)
         if not norm:
-            if any(i < len(cells) and cells[i].strip() for _n, cells in table.rows[:1000]):
+            if any(i < len(cells) and cells[i].strip() for _n, cells in table.head):
                 plan.error(1, letter, f"Column {letter} has values but no header.")
             continue
         col = accepted.get(norm)
@@ -132,20 +137,6 @@ def parse_yes_no(value: str) -> bool | None:
     if v in NO:
         return False
     return None
-
-
-def parse_date_text(value: str) -> str:
-    """Accept ISO, US (MM/DD/YYYY) and Excel serial dates; return ISO text for DateField."""
-    m = _US_DATE.match(value)
-    if m:
-        month, day, year = (int(x) for x in m.groups())
-        try:
-            return date(year, month, day).isoformat()
-        except ValueError:
-            return value
-    if _SERIAL.match(value):
-        return (date(1899, 12, 30) + timedelta(days=int(float(value)))).isoformat()
-    return value
 
 
 # A strict subset of what Django's EmailValidator accepts (plain dot-atom local part, ASCII
@@ -333,6 +324,13 @@ class StaffLookups:
         return ", ".join(sorted({r.name for r in self.roles.values()}))
 
 
+def _date_order(org_id: int) -> str:
+    """How the organization writes dates whose day and month could be swapped."""
+    from clinicorg.core.models import Organization
+
+    return Organization.objects.values_list("date_order", flat=True).get(pk=org_id)
+
+
 # What the preview reads of existing members: their key, status and every imported value.
 _EXISTING_FIELDS = ("id", "organization_id", "status", "all_locations", *STAFF_VALUE_FIELDS)
 
@@ -399,15 +397,14 @@ def audit_name(attname: str) -> str:
     return attname[:-3] if attname in _FK_ATTNAMES else attname
 
 
-def _columns(table: Table, cols: dict[str, int]) -> dict[str, list[str]]:
+def _columns(rows: list, width: int, cols: dict[str, int]) -> dict[str, list[str]]:
     """Each mapped column as a list of stripped cell texts, one per data row."""
-    width = len(table.headers)
-    for _n, cells in table.rows:
+    for _n, cells in rows:
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
     out = {}
     for key, idx in cols.items():
-        values = [cells[idx].strip() for _n, cells in table.rows]
+        values = [cells[idx].strip() for _n, cells in rows]
         for j in [j for j, v in enumerate(values) if v[:1] == "'"]:
             values[j] = _unneutralize(values[j])
         out[key] = values
@@ -440,12 +437,30 @@ class _RefMemo:
         return ref.id, None
 
 
-def _start(kind: str, table: Table, mode: str):
+class CountedRows(list):
+    """The rows to create of a plan that is only checked, not written: counted, not kept, so
+    that checking a file takes memory for its keys only."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = self.invites = 0
+
+    def append(self, item) -> None:
+        self.n += 1
+        self.invites += bool(item["invite"]) if "invite" in item else 0
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _start(kind: str, table: Table, mode: str, keep_rows: bool = True):
     """The plan of an import, its column map (None when the headers are refused), the column
     labels, and whether it updates existing records."""
     from .models import Mode
 
-    plan = Plan(kind=kind, mode=mode, total_rows=len(table.rows))
+    plan = Plan(kind=kind, mode=mode, total_rows=len(table.head))
+    if not keep_rows:
+        plan.creates = CountedRows()
     labels = {c.key: c.label for c in COLUMNS[kind]}
     return plan, map_headers(kind, table, plan), labels, mode == Mode.UPDATE
 
@@ -474,36 +489,45 @@ class _Scope:
     preloads the data those functions look at.
     """
 
-    def __init__(self, actor, lookups: StaffLookups, existing: dict, *, updating: bool):
+    def __init__(self, actor, lookups: StaffLookups, *, updating: bool):
         self.actor = actor
         self.lookups = lookups
         self.org_id = actor.organization_id
+        self.updating = updating
         visible_locations = set(Location.objects.visible_to(actor).values_list("id", flat=True))
         self.locations = {
             code: ref for code, ref in lookups.locations.items() if ref.id in visible_locations
         }
-        ours = [r["id"] for r in existing.values() if r["organization_id"] == self.org_id]
         self.visible_ids: set[int] = set()
         self.extra_of: dict[int, set[int]] = {}
-        if updating and ours:
-            for chunk in _chunks(ours):
-                self.visible_ids.update(
-                    StaffMember.objects.visible_to(actor)
-                    .filter(id__in=chunk)
-                    .values_list("id", flat=True)
-                )
-            through = StaffMember.extra_locations.through
-            for chunk in _chunks(sorted(self.visible_ids)):
-                for sid, lid in through.objects.filter(staffmember_id__in=chunk).values_list(
-                    "staffmember_id", "location_id"
-                ):
-                    self.extra_of.setdefault(sid, set()).add(lid)
         from clinicorg.staff.actions.records import appointed_supervisors
 
         self.appointed_ids = set(
             appointed_supervisors(actor, self.org_id).values_list("id", flat=True)
         )
         self._memo: dict = {}
+
+    def see(self, existing: dict) -> list[int]:
+        """Read what the decisions need about these existing members (one batch of the file's
+        rows); returns the ids of those the actor may see."""
+        ours = [r["id"] for r in existing.values() if r["organization_id"] == self.org_id]
+        if not (self.updating and ours):
+            return []
+        visible: set[int] = set()
+        for chunk in _chunks(ours):
+            visible.update(
+                StaffMember.objects.visible_to(self.actor)
+                .filter(id__in=chunk)
+                .values_list("id", flat=True)
+            )
+        self.visible_ids |= visible
+        through = StaffMember.extra_locations.through
+        for chunk in _chunks(sorted(visible)):
+            for sid, lid in through.objects.filter(staffmember_id__in=chunk).values_list(
+                "staffmember_id", "location_id"
+            ):
+                self.extra_of.setdefault(sid, set()).add(lid)
+        return sorted(visible)
 
     def _location(self, loc_id: int) -> Location:
         ref = self.lookups.location_by_id[loc_id]
@@ -566,9 +590,9 @@ class _Scope:
             .iterator(chunk_size=CHUNK)
         )
 
-    def taxonomy_held(self) -> dict[int, list[str]]:
+    def taxonomy_held(self, ids) -> dict[int, list[str]]:
         held: dict[int, list[str]] = {}
-        for chunk in _chunks(sorted(self.visible_ids)):
+        for chunk in _chunks(ids):
             for sid, code in TaxonomyAssignment.objects.filter(staff_id__in=chunk).values_list(
                 "staff_id", "code"
             ):
@@ -576,30 +600,21 @@ class _Scope:
         return held
 
 
-def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
-    plan, cols, labels, updating = _start("staff", table, mode)
+def validate_staff(
+    table: Table, *, actor, mode: str, on_progress=None, keep_rows: bool = True
+) -> Plan:
+    plan, cols, labels, updating = _start("staff", table, mode, keep_rows)
     if cols is None:
         return plan
     org_id = actor.organization_id
     lookups = StaffLookups(org_id)
-    data = _columns(table, cols)
     required = {c.key for c in COLUMNS["staff"] if c.required}
-    for key in [k for k, values in data.items() if k not in required and not any(values)]:
-        # An empty column means the same as an absent one (defaults; unchanged on update).
-        del data[key]
-    n_rows = len(table.rows)
-    blank = [""] * n_rows
-    numbers = [n for n, _c in table.rows]
-
-    def col(key):
-        return data.get(key, blank)
-
-    emails_in = [normalize_email(e) for e in col("email")]
-    existing = _existing_by_email({e.lower() for e in emails_in if e})
+    width = len(table.headers)
+    date_order = _date_order(org_id)
     # Who the actor may see: members and locations outside their scope read as unknown, so a
     # file learns nothing about them (an outside member's email is "taken", as another
     # organization's is; an outside location's code is "no location").
-    scope = _Scope(actor, lookups, existing, updating=updating)
+    scope = _Scope(actor, lookups, updating=updating)
     taken_ids: dict[str, int] = {}
     taken_npis: dict[str, int] = {}
     with connection.cursor() as cur:
@@ -650,241 +665,259 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
         """The single-record rule for a reference (staff.rules.reference_error), per row."""
         return reference_error(field, by_id[ref_id], org_id, changing=is_change)
 
-    supervisor_of = scope.supervisor_chain() if "supervisor" in data and updating else {}
-    held_codes = scope.taxonomy_held() if "taxonomies" in data and updating else {}
+    supervisor_of = scope.supervisor_chain() if "supervisor" in cols and updating else {}
     seen_emails: dict[str, int] = {}
     unique_cols = [
         ("employee_id", taken_ids, {}, rules.EMPLOYEE_ID_TAKEN, "employee id"),
         ("npi", taken_npis, {}, rules.NPI_TAKEN, "NPI"),
     ]
     demoted: list[tuple[int, int]] = []
-    progress = _Progress(n_rows, on_progress)
     err = plan.error
-    text_cols = [(name, col(name), clean[name]) for name in STAFF_TEXT_FIELDS if name in data]
-    c_location, c_role = col("primary_location"), col("role")
-    named_cols = [
-        (f, col(f), ref_named[f]) for f in ("department", "position", "category") if f in data
-    ]
-    c_date = col("hire_date") if "hire_date" in data else None
-    int_cols = [(name, col(name), clean_int[name]) for name in ("capacity", "scheduling_step")]
-    c_supervisor = col("supervisor") if "supervisor" in data else None
-    c_extra = col("extra_locations") if "extra_locations" in data else None
-    c_tax = col("taxonomies") if "taxonomies" in data else None
-    c_status = col("status") if "status" in data else None
-    c_invite = col("send_invitation") if "send_invitation" in data else None
     location_by_id = lookups.location_by_id
 
-    for i in range(n_rows):
-        row = numbers[i]
-        if i % 5000 == 0:
-            progress.tick(i)
-        n_errors = len(plan.errors)
-        values: dict = {}
-        email, msg = clean_email(emails_in[i])
-        current = None
-        if msg:
-            err(row, labels["email"], msg)
-        else:
-            key = email.lower()
-            first = seen_emails.get(key)
-            if first is not None:
-                err(
-                    row,
-                    labels["email"],
-                    f"This email appears more than once in the file (row {first}).",
-                )
-            else:
-                seen_emails[key] = row
-            found = existing.get(key)
-            if found is not None:
-                if not (updating and scope.may_see(found)):
-                    err(row, labels["email"], EMAIL_TAKEN)
-                else:
-                    current = found
-            values["email"] = email if current is None else current["email"]
-        for name, column, cleaner in text_cols:
-            raw = column[i]
-            if current is not None and raw == "":
-                continue
-            value, msg = cleaner(raw)
-            if msg:
-                err(row, labels[name], msg)
-            else:
-                values[name] = value
-        if c_date is not None:
-            raw = c_date[i]
-            if raw or current is None:
-                if len(raw) > 10 and raw[4:5] == "-" and raw[10:11] in (" ", "T"):
-                    raw = raw[:10]
-                value, msg = clean_date(parse_date_text(raw) if raw else raw)
-                if msg:
-                    err(row, labels["hire_date"], msg)
-                else:
-                    values["hire_date"] = value
-        for name, column, cleaner in int_cols:
-            raw = column[i]
-            if raw == "":
-                if current is None:
-                    values[name] = defaults[name]
-                continue
-            value, msg = cleaner(raw)
-            if msg:
-                err(row, labels[name], msg)
-            else:
-                values[name] = value
-        # References, by code or name, with the single-record rule for each.
-        code = c_location[i]
-        if code or current is None:
-            loc_id, msg = ref_location(code)
-            if msg is None:
-                is_change = current is None or current["primary_location_id"] != loc_id
-                msg = rule("primary_location", loc_id, location_by_id, is_change)
-                msg = msg or location_denial(loc_id)
-            if msg:
-                err(row, labels["primary_location"], msg)
-            else:
-                values["primary_location_id"] = loc_id
-        if current is not None:
-            msg = member_denial(current)
+    # The file is read a batch of rows at a time; what must hold across the whole file
+    # (uniqueness, the last administrator) is kept in compact per-row state above.
+    for batch in table.batches():
+        if on_progress is not None:
+            on_progress(table.fraction())
+        data = _columns(batch, width, cols)
+        for key in [k for k, values in data.items() if k not in required and not any(values)]:
+            # An empty column means the same as an absent one (defaults; unchanged on update).
+            del data[key]
+        n_rows = len(batch)
+        blank = [""] * n_rows
+        numbers = [n for n, _c in batch]
+
+        def col(key, data=data, blank=blank):
+            return data.get(key, blank)
+
+        emails_in = [normalize_email(e) for e in col("email")]
+        existing = _existing_by_email({e.lower() for e in emails_in if e})
+        visible_ids = scope.see(existing)
+        held_codes = scope.taxonomy_held(visible_ids) if "taxonomies" in data and updating else {}
+        text_cols = [(name, col(name), clean[name]) for name in STAFF_TEXT_FIELDS if name in data]
+        c_location, c_role = col("primary_location"), col("role")
+        named_cols = [
+            (f, col(f), ref_named[f]) for f in ("department", "position", "category") if f in data
+        ]
+        c_date = col("hire_date") if "hire_date" in data else None
+        int_cols = [(name, col(name), clean_int[name]) for name in ("capacity", "scheduling_step")]
+        c_supervisor = col("supervisor") if "supervisor" in data else None
+        c_extra = col("extra_locations") if "extra_locations" in data else None
+        c_tax = col("taxonomies") if "taxonomies" in data else None
+        c_status = col("status") if "status" in data else None
+        c_invite = col("send_invitation") if "send_invitation" in data else None
+        for i in range(n_rows):
+            row = numbers[i]
+            n_errors = len(plan.errors)
+            values: dict = {}
+            email, msg = clean_email(emails_in[i])
+            current = None
             if msg:
                 err(row, labels["email"], msg)
-        role_text = c_role[i]
-        if role_text or current is None:
-            role_id, msg = ref_role(role_text)
-            if msg is None and (current is None or current["role_id"] != role_id):
-                msg = grant_denial(role_id)
-            if msg:
-                err(row, labels["role"], msg)
             else:
-                values["role_id"] = role_id
-                if (
-                    current is not None
-                    and current["id"] in existing_admins
-                    and role_id not in lookups.admin_role_ids
-                ):
-                    demoted.append((row, current["id"]))
-        for fname, column, resolver in named_cols:
-            text = column[i]
-            if not text:
-                if current is None:
-                    values[f"{fname}_id"] = None
-                continue
-            ref_id, msg = resolver(text)
-            if msg is None:
-                is_change = current is None or current[f"{fname}_id"] != ref_id
-                msg = rule(fname, ref_id, named_by_id[fname], is_change)
-            if msg:
-                err(row, labels[fname], msg)
-            else:
-                values[f"{fname}_id"] = ref_id
-        if c_supervisor is not None:
-            text = normalize_email(c_supervisor[i]).lower()
-            if text:
-                sup = lookups.supervisors.get(text)
-                own = current["id"] if current is not None else None
-                msg = (
-                    rules.SUPERVISOR_NOT_APPOINTED
-                    if sup is None
-                    else rules.supervisor_error(
-                        own,
-                        sup[0],
-                        is_appointed=scope.appointed_ids.__contains__,
-                        supervisor_of=supervisor_of.get,
+                key = email.lower()
+                first = seen_emails.get(key)
+                if first is not None:
+                    err(
+                        row,
+                        labels["email"],
+                        f"This email appears more than once in the file (row {first}).",
                     )
-                )
-                if msg:
-                    err(row, labels["supervisor"], msg)
                 else:
-                    values["supervisor_id"] = sup[0]
-                    if own is not None:
-                        supervisor_of[own] = sup[0]
-            elif current is None:
-                values["supervisor_id"] = None
-        # Uniqueness within the organization and within the file.
-        own_id = current["id"] if current is not None else None
-        for name, taken, seen, taken_message, what in unique_cols:
-            value = values.get(name)
-            msg = value and _unique_in_file(value, row, own_id, taken, seen, taken_message, what)
-            if msg:
-                err(row, labels[name], msg)
-        extra = None
-        if c_extra is not None:
-            text = c_extra[i]
-            if text:
-                extra = []
-                for code in _SPLIT.split(text):
-                    code = code.strip()
-                    if not code:
-                        continue
-                    ref = scope.locations.get(code.lower())
+                    seen_emails[key] = row
+                found = existing.get(key)
+                if found is not None:
+                    if not (updating and scope.may_see(found)):
+                        err(row, labels["email"], EMAIL_TAKEN)
+                    else:
+                        current = found
+                values["email"] = email if current is None else current["email"]
+            for name, column, cleaner in text_cols:
+                raw = column[i]
+                if current is not None and raw == "":
+                    continue
+                value, msg = cleaner(raw)
+                if msg:
+                    err(row, labels[name], msg)
+                else:
+                    values[name] = value
+            if c_date is not None:
+                raw = c_date[i]
+                if raw or current is None:
+                    raw, msg = parse_date_text(raw, date_order) if raw else (raw, None)
+                    value, msg = (None, msg) if msg else clean_date(raw)
+                    if msg:
+                        err(row, labels["hire_date"], msg)
+                    else:
+                        values["hire_date"] = value
+            for name, column, cleaner in int_cols:
+                raw = column[i]
+                if raw == "":
+                    if current is None:
+                        values[name] = defaults[name]
+                    continue
+                value, msg = cleaner(raw)
+                if msg:
+                    err(row, labels[name], msg)
+                else:
+                    values[name] = value
+            # References, by code or name, with the single-record rule for each.
+            code = c_location[i]
+            if code or current is None:
+                loc_id, msg = ref_location(code)
+                if msg is None:
+                    is_change = current is None or current["primary_location_id"] != loc_id
+                    msg = rule("primary_location", loc_id, location_by_id, is_change)
+                    msg = msg or location_denial(loc_id)
+                if msg:
+                    err(row, labels["primary_location"], msg)
+                else:
+                    values["primary_location_id"] = loc_id
+            if current is not None:
+                msg = member_denial(current)
+                if msg:
+                    err(row, labels["email"], msg)
+            role_text = c_role[i]
+            if role_text or current is None:
+                role_id, msg = ref_role(role_text)
+                if msg is None and (current is None or current["role_id"] != role_id):
+                    msg = grant_denial(role_id)
+                if msg:
+                    err(row, labels["role"], msg)
+                else:
+                    values["role_id"] = role_id
+                    if (
+                        current is not None
+                        and current["id"] in existing_admins
+                        and role_id not in lookups.admin_role_ids
+                    ):
+                        demoted.append((row, current["id"]))
+            for fname, column, resolver in named_cols:
+                text = column[i]
+                if not text:
+                    if current is None:
+                        values[f"{fname}_id"] = None
+                    continue
+                ref_id, msg = resolver(text)
+                if msg is None:
+                    is_change = current is None or current[f"{fname}_id"] != ref_id
+                    msg = rule(fname, ref_id, named_by_id[fname], is_change)
+                if msg:
+                    err(row, labels[fname], msg)
+                else:
+                    values[f"{fname}_id"] = ref_id
+            if c_supervisor is not None:
+                text = normalize_email(c_supervisor[i]).lower()
+                if text:
+                    sup = lookups.supervisors.get(text)
+                    own = current["id"] if current is not None else None
                     msg = (
-                        f"No location with code “{code}”."
-                        if ref is None
-                        else scope.extra_location_denial(ref.id)
+                        rules.SUPERVISOR_NOT_APPOINTED
+                        if sup is None
+                        else rules.supervisor_error(
+                            own,
+                            sup[0],
+                            is_appointed=scope.appointed_ids.__contains__,
+                            supervisor_of=supervisor_of.get,
+                        )
                     )
                     if msg:
-                        err(row, labels["extra_locations"], msg)
-                    elif ref.id not in extra:
-                        extra.append(ref.id)
-        taxonomies = None
-        if c_tax is not None:
-            text = c_tax[i]
-            if text:
-                taxonomies = []
-                for code in _SPLIT.split(text):
-                    code = code.strip().upper()
-                    if code and code not in taxonomies:
-                        taxonomies.append(code)
-                held = held_codes.get(current["id"], ()) if current is not None else ()
-                problems = taxonomy.check_codes(
-                    taxonomies, held=held, known=lookups.taxonomy_codes()
+                        err(row, labels["supervisor"], msg)
+                    else:
+                        values["supervisor_id"] = sup[0]
+                        if own is not None:
+                            supervisor_of[own] = sup[0]
+                elif current is None:
+                    values["supervisor_id"] = None
+            # Uniqueness within the organization and within the file.
+            own_id = current["id"] if current is not None else None
+            for name, taken, seen, taken_message, what in unique_cols:
+                value = values.get(name)
+                msg = value and _unique_in_file(
+                    value, row, own_id, taken, seen, taken_message, what
                 )
-                for code, message in problems.items():
-                    err(row, labels["taxonomies"], f"“{code}”: {message}")
-        if c_status is not None:
-            wanted = c_status[i].lower().replace(" ", "_")
-            msg = rules.import_status_error(current["status"] if current else None, wanted)
-            if msg:
-                err(row, labels["status"], msg)
-        invite = False
-        if c_invite is not None:
-            text = c_invite[i]
-            flag = parse_yes_no(text)
-            if flag is None:
-                err(row, labels["send_invitation"], f"Enter yes or no (not “{text}”).")
-            else:
-                invite = flag and current is None
-        if len(plan.errors) != n_errors:
-            continue
-        if current is None:
-            plan.creates.append(
-                {
-                    "row": row,
-                    "values": values,
-                    "extra": extra or [],
-                    "taxonomies": taxonomies or [],
-                    "invite": invite,
-                }
-            )
-        else:
-            changes = {}
-            for name, value in values.items():
-                old = current.get(name)
-                if old != value:
-                    changes[name] = [old, value]
-            if changes or extra is not None or taxonomies is not None:
-                plan.updates.append(
+                if msg:
+                    err(row, labels[name], msg)
+            extra = None
+            if c_extra is not None:
+                text = c_extra[i]
+                if text:
+                    extra = []
+                    for code in _SPLIT.split(text):
+                        code = code.strip()
+                        if not code:
+                            continue
+                        ref = scope.locations.get(code.lower())
+                        msg = (
+                            f"No location with code “{code}”."
+                            if ref is None
+                            else scope.extra_location_denial(ref.id)
+                        )
+                        if msg:
+                            err(row, labels["extra_locations"], msg)
+                        elif ref.id not in extra:
+                            extra.append(ref.id)
+            taxonomies = None
+            if c_tax is not None:
+                text = c_tax[i]
+                if text:
+                    taxonomies = []
+                    for code in _SPLIT.split(text):
+                        code = code.strip().upper()
+                        if code and code not in taxonomies:
+                            taxonomies.append(code)
+                    held = held_codes.get(current["id"], ()) if current is not None else ()
+                    problems = taxonomy.check_codes(
+                        taxonomies, held=held, known=lookups.taxonomy_codes()
+                    )
+                    for code, message in problems.items():
+                        err(row, labels["taxonomies"], f"“{code}”: {message}")
+            if c_status is not None:
+                wanted = c_status[i].lower().replace(" ", "_")
+                msg = rules.import_status_error(current["status"] if current else None, wanted)
+                if msg:
+                    err(row, labels["status"], msg)
+            invite = False
+            if c_invite is not None:
+                text = c_invite[i]
+                flag = parse_yes_no(text)
+                if flag is None:
+                    err(row, labels["send_invitation"], f"Enter yes or no (not “{text}”).")
+                else:
+                    invite = flag and current is None
+            if len(plan.errors) != n_errors:
+                continue
+            if current is None:
+                plan.creates.append(
                     {
                         "row": row,
-                        "id": current["id"],
-                        "changes": changes,
-                        "extra": extra,
-                        "taxonomies": taxonomies,
-                        "current": current,
+                        "values": values,
+                        "extra": extra or [],
+                        "taxonomies": taxonomies or [],
+                        "invite": invite,
                     }
                 )
             else:
-                plan.unchanged += 1
+                changes = {}
+                for name, value in values.items():
+                    old = current.get(name)
+                    if old != value:
+                        changes[name] = [old, value]
+                if changes or extra is not None or taxonomies is not None:
+                    plan.updates.append(
+                        {
+                            "row": row,
+                            "id": current["id"],
+                            "changes": changes,
+                            "extra": extra,
+                            "taxonomies": taxonomies,
+                            "current": current,
+                        }
+                    )
+                else:
+                    plan.unchanged += 1
+    plan.total_rows = table.count
     if demoted and rules.leaves_no_admin(existing_admins, [pk for _r, pk in demoted]):
         for row, _pk in demoted:
             plan.error(row, labels["role"], rules.LAST_ADMIN_IN_FILE)
@@ -942,6 +975,9 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
     plan, cols, labels, updating = _start("locations", table, mode)
     if cols is None:
         return plan
+    # An organization has at most thousands of locations: the rows are kept, read once.
+    table.rows = list(table.rows)
+    plan.total_rows = len(table.rows)
     org_id = actor.organization_id
     existing = {
         row["code"].lower(): row
@@ -1147,9 +1183,15 @@ class _LocationManagers:
         return ids
 
 
-def validate_table(kind: str, table: Table, *, actor, mode: str, on_progress=None) -> Plan:
+def validate_table(
+    kind: str, table: Table, *, actor, mode: str, on_progress=None, keep_rows: bool = True
+) -> Plan:
+    """Check every row of the file. `keep_rows=False` (a check without a commit) counts the
+    rows to create instead of keeping them."""
     if kind == "staff":
         policy.require(actor, P.MANAGE_STAFF)
-        return validate_staff(table, actor=actor, mode=mode, on_progress=on_progress)
+        return validate_staff(
+            table, actor=actor, mode=mode, on_progress=on_progress, keep_rows=keep_rows
+        )
     policy.require(actor, P.MANAGE_LOCATIONS)
     return validate_locations(table, actor=actor, mode=mode, on_progress=on_progress)

@@ -259,6 +259,10 @@ class OrganizationOut(Schema):
     slug: str = Field(description="Fixed identifier of the organization.")
     timezone: str = Field(description="IANA time zone name, e.g. America/New_York.")
     tax_id: str = Field(description="Tax id (EIN); may be empty.")
+    date_order: Literal["", "mdy", "dmy"] = Field(
+        description="How imported spreadsheets write dates like 01/03/2024: mdy (month "
+        'first), dmy (day first), or "" (not set: such dates are refused).'
+    )
     npis: list[OrganizationNPIOut] = Field(description="Organizational (Type 2) NPIs.")
 
 
@@ -266,6 +270,9 @@ class OrganizationPatch(Schema):
     name: str | None = Field(None, description="Organization name.")
     timezone: str | None = Field(None, description="IANA time zone name.")
     tax_id: str | None = Field(None, description="Tax id (EIN); empty to clear.")
+    date_order: Literal["", "mdy", "dmy"] | None = Field(
+        None, description='mdy, dmy, or "" to refuse dates whose day and month could be swapped.'
+    )
 
 
 class OrganizationNPIIn(Schema):
@@ -279,7 +286,7 @@ def _npis(actor):
 
 def _organization(actor) -> dict:
     org = Organization.objects.get(pk=actor.organization_id)
-    fields = ("id", "name", "slug", "timezone", "tax_id")
+    fields = ("id", "name", "slug", "timezone", "tax_id", "date_order")
     return {**{f: getattr(org, f) for f in fields}, "npis": list(_npis(actor))}
 
 
@@ -297,7 +304,7 @@ def get_organization(request):
 @router.patch(
     "/organization",
     response={200: OrganizationOut, **ERRORS},
-    summary="Change the organization's name, time zone or tax id",
+    summary="Change the organization's name, time zone, tax id or date order",
     tags=["Organization"],
 )
 def update_organization(request, payload: OrganizationPatch):

@@ -57,7 +57,7 @@ class CategoryForm(NameForm):
 
 
 class OrganizationForm(forms.Form):
-    locals().update(forms.fields_for_model(Organization, fields=("name", "tax_id")))
+    locals().update(forms.fields_for_model(Organization, fields=("name", "tax_id", "date_order")))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +70,8 @@ class OrganizationForm(forms.Form):
         )
         self.fields["tax_id"].label = "Tax id (EIN)"
         self.fields["tax_id"].help_text = "Optional, for example 12-3456789."
-        self.order_fields(["name", "timezone", "tax_id"])
+        self.fields["date_order"].label = "Date order in spreadsheets"
+        self.order_fields(["name", "timezone", "tax_id", "date_order"])
         _action_validates(self)
 
 
