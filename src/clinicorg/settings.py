@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "clinicorg.access",
     "clinicorg.staff",
     "clinicorg.transfer",
+    "clinicorg.reports",
     "clinicorg.api",
     "clinicorg.web",
 ]

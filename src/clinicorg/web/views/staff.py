@@ -23,7 +23,18 @@ from clinicorg.staff.models import Status, Supervisor
 
 from .base import apply_errors, paginate, requires
 
-FILTER_NAMES = ("q", "status", "location", "role", "department", "position", "category", "sort")
+FILTER_NAMES = (
+    "q",
+    "status",
+    "location",
+    "role",
+    "department",
+    "position",
+    "category",
+    "invitation",
+    "missing",
+    "sort",
+)
 STAFF_BACKEND = "clinicorg.staff.backends.StaffBackend"
 
 
