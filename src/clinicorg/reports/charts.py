@@ -7,11 +7,13 @@ attributes (no style), and each chart stands beside a table with the same number
 
 from dataclasses import dataclass, field
 
-WIDTH = 480
-LABEL_WIDTH = 150
-VALUE_WIDTH = 52
-ROW_HEIGHT = 26
-BAR_HEIGHT = 16
+# Narrow enough that a phone shows the labels near their real size; the CSS caps the width
+# on a desktop.
+WIDTH = 320
+LABEL_WIDTH = 118
+VALUE_WIDTH = 34
+ROW_HEIGHT = 24
+BAR_HEIGHT = 15
 TOP_PAD = 6
 
 # Status colours (stacked bars), readable on white and told apart by the legend and table too.
@@ -59,7 +61,7 @@ class Chart:
         return self.width - 4
 
 
-def _short(label: str, limit: int = 22) -> str:
+def _short(label: str, limit: int = 16) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 

@@ -378,3 +378,79 @@ def digests_for(actor):
 
 def get_digest(actor, pk) -> ReminderDigest:
     return get_object_or_404(digests_for(actor), pk=pk)
+
+
+def is_reminder_day(left: int, windows) -> bool:
+    """Whether a license with `left` days to go is announced today: when the days left reach
+    a window, on its expiry day, then weekly while it stays expired."""
+    if left > 0:
+        return left in windows
+    return left % 7 == 0
+
+
+@dataclass
+class PlannedDigest:
+    recipient: StaffMember
+    items: list[dict]  # every license in the recipient's scope, as the digest lists it
+    announced: int  # how many of them reach a reminder day today
+
+
+def _item(lic, today: date, windows, recipient_id: int) -> dict:
+    left = days_left(lic.expires_on, today)
+    return {
+        "license_id": lic.pk,
+        "staff_id": lic.staff_id,
+        "staff_name": lic.staff.full_name,
+        "location": lic.location_name,
+        "state": lic.state,
+        "number": lic.number,
+        "expires_on": lic.expires_on.isoformat(),
+        "days_left": left,
+        "announced": is_reminder_day(left, windows),
+        "own": lic.staff_id == recipient_id,
+    }
+
+
+def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> list:
+    """Who gets a digest today and what it lists: [PlannedDigest].
+
+    Recipients are the organization's administrators and each location's managers (licenses of
+    the staff they may see; a manager's limited to the locations they manage), and each
+    holder (their own licenses). A person gets one digest, and only when a license in it
+    reaches a reminder day.
+    """
+    from clinicorg.access.catalogue import ADMINISTRATOR
+    from clinicorg.access.system import SystemActor
+    from clinicorg.staff.models import SIGN_IN_STATUSES
+
+    horizon, windows = settings.horizon, settings.windows
+    everything = list(licenses_for(SystemActor(organization.pk), today=today, window=horizon))
+    if not any(is_reminder_day(days_left(x.expires_on, today), windows) for x in everything):
+        return []
+    by_id = {x.pk: x for x in everything}
+    holders = {x.staff_id for x in everything}
+    managed: dict[int, set[int]] = {}
+    for staff_id, location_id in Location.managers.through.objects.filter(
+        location__organization=organization, location__status="active"
+    ).values_list("staffmember_id", "location_id"):
+        managed.setdefault(staff_id, set()).add(location_id)
+    people = (
+        StaffMember.objects.filter(organization=organization, status__in=SIGN_IN_STATUSES)
+        .filter(Q(role__key=ADMINISTRATOR) | Q(pk__in=managed) | Q(pk__in=holders))
+        .select_related("role")
+        .order_by("pk")
+    )
+    plan = []
+    for person in people:
+        ids = {x.pk for x in everything if x.staff_id == person.pk}
+        if person.role.is_administrator or person.pk in managed:
+            scoped = licenses_in_scope(person).filter(pk__in=by_id)
+            if not person.role.is_administrator:
+                scoped = scoped.filter(staff__primary_location_id__in=managed[person.pk])
+            ids |= set(scoped.values_list("pk", flat=True))
+        items = [_item(by_id[i], today, windows, person.pk) for i in ids]
+        announced = sum(1 for i in items if i["announced"])
+        if announced:
+            items.sort(key=lambda i: (i["expires_on"], i["staff_name"], i["number"]))
+            plan.append(PlannedDigest(person, items, announced))
+    return plan

@@ -8,6 +8,7 @@ from clinicorg.access.catalogue import P
 NAVIGATION = [
     ("web:dashboard", "Dashboard", (P.MANAGE_STAFF, P.MANAGE_SETTINGS), "dashboard"),
     ("web:staff_list", "Employee Center", P.MANAGE_STAFF, "staff"),
+    ("web:license_list", "License expiry", P.MANAGE_STAFF, "license_"),
     ("web:supervisor_list", "Supervisors", P.MANAGE_STAFF, "supervisor"),
     ("web:location_list", "Locations", P.MANAGE_LOCATIONS, "location"),
     ("web:import_history", "Imports", P.IMPORT_EXPORT, "import_"),
