@@ -185,3 +185,22 @@ def test_windows_are_set_per_organization_with_clear_errors(acme, admin, globex)
     assert page.status_code == 200 and "Write whole numbers" in page.content.decode()
     event = AuditEvent.objects.filter(action="update_reminder_settings").get()
     assert event.changes == {"windows": [[90, 60, 30, 7], [45, 14]]}
+
+
+def test_a_digest_the_mail_server_refused_goes_out_with_the_next_run(
+    due, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, *a, **kw):
+        raise ConnectionRefusedError("mail server down")
+
+    with monkeypatch.context() as m:
+        m.setattr(EmailMultiAlternatives, "send", refuse)
+        _run(django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+    assert ReminderDigest.objects.filter(sent_at__isnull=True).count() == len(EXPECTED)
+    _run(django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == len(EXPECTED)
+    assert ReminderDigest.objects.count() == len(EXPECTED)
+    assert not ReminderDigest.objects.filter(sent_at__isnull=True).exists()

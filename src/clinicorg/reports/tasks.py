@@ -4,14 +4,8 @@ Under Celery beat the daily job runs on a worker; without a broker the same job 
 cron line `clinicorg reminders send`. Running it more than once a day sends nothing more.
 """
 
-import logging
-import smtplib
-
 from clinicorg.celery import app
-
-log = logging.getLogger(__name__)
-
-DELIVERY_ERRORS = (OSError, smtplib.SMTPException)
+from clinicorg.core.delivery import send_or_retry
 
 
 @app.task(name="reports.send_license_reminders")
@@ -24,12 +18,9 @@ def send_license_reminders() -> int:
 
 @app.task(bind=True, name="reports.send_reminder_emails", max_retries=5)
 def send_reminder_emails(self, ids) -> int:
+    """Email the recorded digests of these ids not sent yet; returns how many went."""
     from .emails import send_digests
 
-    try:
-        return send_digests(ids)
-    except DELIVERY_ERRORS as exc:
-        if self.request.is_eager:
-            log.warning("Reminder digests not sent (%s); the next run sends them.", exc)
-            return 0
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+    return send_or_retry(
+        self, send_digests, ids, unsent="Reminder digests not sent; the next run sends them."
+    )
