@@ -18,9 +18,15 @@ from django.shortcuts import get_object_or_404
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.queries import audit_events_for
-from clinicorg.directory.models import EnrollmentStatus, Location
+from clinicorg.directory.models import (
+    Department,
+    EmployeeCategory,
+    EnrollmentStatus,
+    Location,
+    Position,
+)
 from clinicorg.directory.queries import filter_locations, pending_enrollment_condition
-from clinicorg.staff.models import License, StaffMember, Status
+from clinicorg.staff.models import Invitation, License, StaffMember, Status
 from clinicorg.staff.queries import (
     INVITATION_ACCEPTED,
     INVITATION_EXPIRED,
@@ -30,7 +36,7 @@ from clinicorg.staff.queries import (
     NONE,
     STATUS_ALL,
     filter_staff,
-    invitation_condition,
+    invitation_state_filter,
     missing_condition,
 )
 
@@ -97,7 +103,8 @@ def _q(**params) -> str:
 
 
 def _top(rows: list[Row], noun: str) -> list[Row]:
-    rows.sort(key=lambda r: (-r.value, r.label.lower()))
+    """The TOP largest rows; the rest summed into a last row without a link."""
+    rows.sort(key=lambda r: -r.value)
     if len(rows) <= TOP:
         return rows
     rest = rows[TOP - 1 :]
@@ -105,37 +112,42 @@ def _top(rows: list[Row], noun: str) -> list[Row]:
     return [*rows[: TOP - 1], other]
 
 
-def _by_location(current) -> list[Row]:
-    """Headcount per primary location, stacked by status (one grouped query)."""
-    grouped = (
-        current.values("primary_location_id", "primary_location__name", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+def _name(rows: list[Row], ids: list, names: dict, none_label: str = "") -> None:
+    for row, pk in zip(rows, ids, strict=False):
+        row.label = none_label if pk is None else names.get(pk, row.label)
+
+
+def _by_location(current, locations) -> list[Row]:
+    """Headcount per primary location, stacked by status: one grouped query read from the
+    (organization, location, status) index, then the names of the locations shown."""
+    grouped = current.values_list("primary_location_id", "status").annotate(n=Count("pk"))
     rows: dict[int, Row] = {}
     labels = dict(Status.choices)
-    for g in grouped:
-        pk = g["primary_location_id"]
-        row = rows.get(pk)
-        if row is None:
-            row = rows[pk] = Row(g["primary_location__name"], 0, _q(location=pk))
-        row.value += g["n"]
-        row.segments.append((g["status"], labels.get(g["status"], g["status"]), g["n"]))
+    for pk, status, n in grouped.order_by():
+        row = rows.setdefault(pk, Row("", 0, _q(location=pk)))
+        row.value += n
+        row.segments.append((status, labels.get(status, status), n))
     order = {s: i for i, s in enumerate(Status.values)}
     for row in rows.values():
         row.segments.sort(key=lambda s: order.get(s[0], 99))
-    return _top(list(rows.values()), "locations")
+    ranked = sorted(rows.items(), key=lambda item: -item[1].value)
+    shown = [pk for pk, _row in ranked[:TOP]]
+    _name([r for _pk, r in ranked[:TOP]], shown, _names(locations, shown))
+    return _top([r for _pk, r in ranked], "locations")
 
 
-def _by_named(current, fk: str, none_label: str, noun: str) -> list[Row]:
-    grouped = current.values(f"{fk}_id", f"{fk}__name").annotate(n=Count("pk")).order_by()
-    rows = []
-    for g in grouped:
-        pk = g[f"{fk}_id"]
-        if pk is None:
-            rows.append(Row(none_label, g["n"], _q(**{fk: NONE})))
-        else:
-            rows.append(Row(g[f"{fk}__name"], g["n"], _q(**{fk: pk})))
+def _names(queryset, ids) -> dict:
+    return dict(queryset.filter(pk__in=[i for i in ids if i is not None]).values_list("pk", "name"))
+
+
+def _by_named(current, fk: str, model, actor, none_label: str, noun: str) -> list[Row]:
+    """Headcount per department (position, category): grouped on the (organization, fk,
+    status) index, then the names of the records shown, read through their scope."""
+    grouped = current.values_list(f"{fk}_id").annotate(n=Count("pk")).order_by()
+    ranked = sorted(grouped, key=lambda g: -g[1])
+    rows = [Row("", n, _q(**{fk: NONE if pk is None else pk})) for pk, n in ranked]
+    shown = [pk for pk, _n in ranked[:TOP]]
+    _name(rows, shown, _names(model.objects.visible_to(actor), shown), none_label)
     return _top(rows, noun)
 
 
@@ -158,26 +170,28 @@ def dashboard(actor, *, now=None) -> Dashboard:
             Table(
                 "location",
                 "Headcount by location",
-                _by_location(current),
+                _by_location(current, Location.objects.visible_to(actor)),
                 stacked=True,
                 head="Location",
             ),
             Table(
                 "department",
                 "Headcount by department",
-                _by_named(current, "department", "No department", "departments"),
+                _by_named(current, "department", Department, actor, "No department", "departments"),
                 head="Department",
             ),
             Table(
                 "position",
                 "Headcount by position",
-                _by_named(current, "position", "No position", "positions"),
+                _by_named(current, "position", Position, actor, "No position", "positions"),
                 head="Position",
             ),
             Table(
                 "category",
                 "Headcount by employee category",
-                _by_named(current, "category", "No category", "categories"),
+                _by_named(
+                    current, "category", EmployeeCategory, actor, "No category", "categories"
+                ),
                 head="Category",
             ),
             Table(
@@ -189,11 +203,16 @@ def dashboard(actor, *, now=None) -> Dashboard:
         ]
         counts = current.aggregate(
             total=Count("pk"),
-            open=Count("pk", filter=invitation_condition(INVITATION_OPEN, now)),
-            expired=Count("pk", filter=invitation_condition(INVITATION_EXPIRED, now)),
-            accepted=Count("pk", filter=invitation_condition(INVITATION_ACCEPTED, now)),
             no_npi=Count("pk", filter=missing_condition(MISSING_NPI)),
             no_taxonomy=Count("pk", filter=missing_condition(MISSING_TAXONOMY)),
+        )
+        # Counted from the invitations (few) of the members in scope (many), per member.
+        invited = Invitation.objects.filter(staff__in=current.values("pk"))
+        counts |= invited.aggregate(
+            **{
+                state: Count("staff", distinct=True, filter=invitation_state_filter(state, now))
+                for state in (INVITATION_OPEN, INVITATION_EXPIRED, INVITATION_ACCEPTED)
+            }
         )
         out.figures += [
             Table("headcount", "Headcount", [Row("Current staff", counts["total"], "")]),
@@ -201,11 +220,15 @@ def dashboard(actor, *, now=None) -> Dashboard:
                 "invitations",
                 "Invitations",
                 [
-                    Row("Pending", counts["open"], _q(invitation=INVITATION_OPEN)),
-                    Row("Expired unused", counts["expired"], _q(invitation=INVITATION_EXPIRED)),
+                    Row("Pending", counts[INVITATION_OPEN], _q(invitation=INVITATION_OPEN)),
+                    Row(
+                        "Expired unused",
+                        counts[INVITATION_EXPIRED],
+                        _q(invitation=INVITATION_EXPIRED),
+                    ),
                     Row(
                         "Accepted in the last 30 days",
-                        counts["accepted"],
+                        counts[INVITATION_ACCEPTED],
                         _q(invitation=INVITATION_ACCEPTED),
                     ),
                 ],

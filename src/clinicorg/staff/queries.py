@@ -75,20 +75,23 @@ def _id(value) -> int | None | bool:
     return number if number > 0 else False
 
 
-def invitation_condition(state: str, now=None) -> Q:
-    """Members whose invitation is in `state` (one of INVITATION_FILTERS)."""
+def invitation_state_filter(state: str, now=None) -> Q:
+    """Invitations in `state` (one of INVITATION_FILTERS), as a filter of Invitation."""
     now = now or timezone.now()
-    mine = Invitation.objects.filter(staff=OuterRef("pk"))
-    unused = mine.filter(
-        accepted_at__isnull=True, revoked_at__isnull=True, superseded_at__isnull=True
-    )
+    unused = Q(accepted_at__isnull=True, revoked_at__isnull=True, superseded_at__isnull=True)
     if state == INVITATION_OPEN:
-        return Q(Exists(unused.filter(expires_at__gt=now)))
+        return unused & Q(expires_at__gt=now)
     if state == INVITATION_EXPIRED:
-        return Q(Exists(unused.filter(expires_at__lte=now)))
+        return unused & Q(expires_at__lte=now)
     if state == INVITATION_ACCEPTED:
-        return Q(Exists(mine.filter(accepted_at__gte=now - timedelta(days=ACCEPTED_WITHIN_DAYS))))
+        return Q(accepted_at__gte=now - timedelta(days=ACCEPTED_WITHIN_DAYS))
     raise ValueError(state)
+
+
+def invitation_condition(state: str, now=None) -> Q:
+    """Members with an invitation in `state` (one of INVITATION_FILTERS)."""
+    mine = Invitation.objects.filter(staff=OuterRef("pk"))
+    return Q(Exists(mine.filter(invitation_state_filter(state, now))))
 
 
 def missing_condition(what: str) -> Q:
