@@ -153,7 +153,12 @@ def _by_named(current, fk: str, model, actor, none_label: str, noun: str) -> lis
 
 def _by_status(everyone) -> list[Row]:
     counts = dict(everyone.values_list("status").annotate(n=Count("pk")).order_by())
-    return [Row(label, counts.get(value, 0), _q(status=value)) for value, label in Status.choices]
+    return [
+        # One segment each, so that the bar takes its status's colour.
+        Row(label, n, _q(status=value), [(value, label, n)])
+        for value, label in Status.choices
+        for n in [counts.get(value, 0)]
+    ]
 
 
 def dashboard(actor, *, now=None) -> Dashboard:
