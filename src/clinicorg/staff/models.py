@@ -150,11 +150,20 @@ class StaffMember(AbstractBaseUser):
                 name="staff_org_loc_name",
             ),
             models.Index(fields=["organization", "last_name", "first_name"], name="staff_org_name"),
-            # The dashboard's headcounts group by each of these: read from the index alone,
-            # in its order, without a sort.
-            models.Index(fields=["organization", "department", "status"], name="staff_org_dept"),
-            models.Index(fields=["organization", "position", "status"], name="staff_org_position"),
-            models.Index(fields=["organization", "category", "status"], name="staff_org_category"),
+            # The dashboard's headcounts group by each of these: read from the index alone
+            # (the primary location too, for a location-limited reader), in its order.
+            models.Index(
+                fields=["organization", "department", "status", "primary_location"],
+                name="staff_org_dept",
+            ),
+            models.Index(
+                fields=["organization", "position", "status", "primary_location"],
+                name="staff_org_position",
+            ),
+            models.Index(
+                fields=["organization", "category", "status", "primary_location"],
+                name="staff_org_category",
+            ),
         ]
 
     def __str__(self) -> str:
