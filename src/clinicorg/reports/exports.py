@@ -56,7 +56,7 @@ def license_rows(licenses, today: date):
             for v in (
                 lic.staff.full_name,
                 lic.staff.email,
-                lic.location_name,
+                lic.staff.primary_location.name,
                 lic.state,
                 lic.number,
                 lic.expires_on.isoformat(),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from clinicorg.access import policy
@@ -364,7 +364,6 @@ def licenses_in_scope(actor):
 def licenses_for(actor, *, today: date, **filters):
     """The expiry list of `actor`, with what a row shows (constant queries)."""
     qs = licenses_in_scope(actor).select_related("staff", "staff__primary_location")
-    qs = qs.annotate(location_name=F("staff__primary_location__name"))
     return filter_licenses(qs, today=today, **filters)
 
 
@@ -429,7 +428,7 @@ def _item(lic, today: date, windows, recipient_id: int) -> dict:
         "license_id": lic.pk,
         "staff_id": lic.staff_id,
         "staff_name": lic.staff.full_name,
-        "location": lic.location_name,
+        "location": lic.staff.primary_location.name,
         "state": lic.state,
         "number": lic.number,
         "expires_on": lic.expires_on.isoformat(),

@@ -138,7 +138,10 @@ def list_licenses(request, filters: Query[LicenseFilters], page: Query[PageParam
             "days_left": left,
             "status": "expired" if left < 0 else "expiring",
             "staff": {"id": lic.staff_id, "name": lic.staff.full_name, "email": lic.staff.email},
-            "location": {"id": lic.staff.primary_location_id, "name": lic.location_name},
+            "location": {
+                "id": lic.staff.primary_location_id,
+                "name": lic.staff.primary_location.name,
+            },
         }
 
     licenses = queries.licenses_for(request.auth, today=today, **filters.dict())
