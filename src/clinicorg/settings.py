@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "clinicorg.access",
     "clinicorg.staff",
     "clinicorg.transfer",
+    "clinicorg.reports",
     "clinicorg.api",
     "clinicorg.web",
     "clinicorg.demo",
@@ -122,6 +123,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # same clean-up is a daily cron job of `clinicorg imports purge`.
 CELERY_BEAT_SCHEDULE = {
     "purge-import-files": {"task": "transfer.purge_import_files", "schedule": 24 * 60 * 60},
+    # License expiry digests (cron without a broker: `clinicorg reminders send`).
+    "send-license-reminders": {
+        "task": "reports.send_license_reminders",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 EMAIL_OUTBOX_DIR = DATA_DIR / "outbox"

@@ -4,12 +4,25 @@ import hashlib
 import secrets
 
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from clinicorg.core.models import Organization, OrgScopedQuerySet
 
 from .catalogue import ADMINISTRATOR, ALL_PERMISSIONS
+
+# Roles that grant a permission of the clinical module are the roles of providers.
+CLINICAL_PREFIX = "clinical."
+
+
+class RoleQuerySet(OrgScopedQuerySet):
+    def clinical(self):
+        """The SQL form of `Role.is_clinical` (permissions are a JSON list of names)."""
+        return (
+            self.exclude(key=ADMINISTRATOR)
+            .annotate(_permissions_text=Cast("permissions", models.TextField()))
+            .filter(_permissions_text__contains=f'"{CLINICAL_PREFIX}')
+        )
 
 
 class Role(models.Model):
@@ -20,7 +33,7 @@ class Role(models.Model):
     permissions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = RoleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -39,6 +52,15 @@ class Role(models.Model):
     @property
     def is_administrator(self) -> bool:
         return self.key == ADMINISTRATOR
+
+    @property
+    def is_clinical(self) -> bool:
+        """A role that grants clinical work: its holders are providers. The Administrator
+        role, which holds every permission, does not count: administrators are not providers
+        by default."""
+        if self.is_administrator:
+            return False
+        return any(name.startswith(CLINICAL_PREFIX) for name in self.permission_set)
 
     @property
     def permission_set(self) -> frozenset[str]:

@@ -1,13 +1,20 @@
 """Scoped reads and the filters shared by list pages, exports and the API."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.queries import visible_member_count
 
-from .models import Department, EmployeeCategory, Location, Position
+from .models import (
+    Department,
+    EmployeeCategory,
+    EnrollmentStatus,
+    Location,
+    PayerEnrollment,
+    Position,
+)
 
 LOCATION_SORTS = {
     "name": "name",
@@ -21,7 +28,25 @@ LOCATION_SORTS = {
 }
 
 
-def filter_locations(queryset, *, q: str = "", status: str = "", sort: str = ""):
+def pending_enrollment_condition() -> Q:
+    """Locations with at least one payer enrollment still pending."""
+    pending = PayerEnrollment.objects.filter(
+        location=OuterRef("pk"), status=EnrollmentStatus.PENDING
+    )
+    return Q(Exists(pending))
+
+
+def filter_locations(
+    queryset,
+    *,
+    q: str = "",
+    status: str = "",
+    credentialing: str = "",
+    enrollment: str = "",
+    sort: str = "",
+):
+    """`credentialing` is "on" or "off"; `enrollment` "pending" keeps locations with a payer
+    enrollment still pending."""
     q = (q or "").strip()
     if q:
         queryset = queryset.filter(
@@ -32,6 +57,10 @@ def filter_locations(queryset, *, q: str = "", status: str = "", sort: str = "")
         )
     if status in ("active", "inactive"):
         queryset = queryset.filter(status=status)
+    if credentialing in ("on", "off"):
+        queryset = queryset.filter(credentialing_enabled=credentialing == "on")
+    if enrollment == EnrollmentStatus.PENDING:
+        queryset = queryset.filter(pending_enrollment_condition())
     return queryset.order_by(LOCATION_SORTS.get(sort, "name"), "id")
 
 

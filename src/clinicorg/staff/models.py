@@ -147,6 +147,20 @@ class StaffMember(AbstractBaseUser):
                 name="staff_org_loc_name",
             ),
             models.Index(fields=["organization", "last_name", "first_name"], name="staff_org_name"),
+            # The dashboard's headcounts group by each of these: read from the index alone
+            # (the primary location too, for a location-limited reader), in its order.
+            models.Index(
+                fields=["organization", "department", "status", "primary_location"],
+                name="staff_org_dept",
+            ),
+            models.Index(
+                fields=["organization", "position", "status", "primary_location"],
+                name="staff_org_position",
+            ),
+            models.Index(
+                fields=["organization", "category", "status", "primary_location"],
+                name="staff_org_category",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -304,6 +318,8 @@ class License(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["staff", "state", "number"], name="license_unique"),
         ]
+        # The license expiry list and reminders read licenses by expiry date.
+        indexes = [models.Index(fields=["expires_on"], name="license_expires_on")]
 
     def __str__(self) -> str:
         return f"{self.state} {self.number}"

@@ -4,13 +4,17 @@
 share; `staff_for` starts from the actor's scope and loads what a list row shows in one query.
 """
 
+from datetime import timedelta
+
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
+from clinicorg.access.models import Role
 
-from .models import StaffMember, Status
+from .models import Invitation, StaffMember, Status, TaxonomyAssignment
 
 # Status filter values besides the statuses themselves.
 STATUS_CURRENT = ""  # everyone but deactivated members (the default view)
@@ -29,6 +33,23 @@ STAFF_SORTS = {
     "hire_date": ("hire_date",),
 }
 SORT_CHOICES = tuple(k for key in STAFF_SORTS for k in (key, f"-{key}"))
+
+# Id filters also take this value: members with no department (position, category).
+NONE = "none"
+
+# Invitation filter values: a pending invitation still open, one whose link expired unused, and
+# one accepted within the last ACCEPTED_WITHIN_DAYS days.
+INVITATION_OPEN = "open"
+INVITATION_EXPIRED = "expired"
+INVITATION_ACCEPTED = "accepted"
+INVITATION_FILTERS = (INVITATION_OPEN, INVITATION_EXPIRED, INVITATION_ACCEPTED)
+ACCEPTED_WITHIN_DAYS = 30
+
+# Missing-credential filter values: providers (members of a clinical role) without an NPI, or
+# without a primary taxonomy code.
+MISSING_NPI = "npi"
+MISSING_TAXONOMY = "taxonomy"
+MISSING_FILTERS = (MISSING_NPI, MISSING_TAXONOMY)
 
 LIST_RELATED = ("primary_location", "role", "department", "position", "category", "supervisor")
 
@@ -56,6 +77,36 @@ def _id(value) -> int | None | bool:
     return number if number > 0 else False
 
 
+def invitation_state_filter(state: str, now=None) -> Q:
+    """Invitations in `state` (one of INVITATION_FILTERS), as a filter of Invitation."""
+    now = now or timezone.now()
+    unused = Q(accepted_at__isnull=True, revoked_at__isnull=True, superseded_at__isnull=True)
+    if state == INVITATION_OPEN:
+        return unused & Q(expires_at__gt=now)
+    if state == INVITATION_EXPIRED:
+        return unused & Q(expires_at__lte=now)
+    if state == INVITATION_ACCEPTED:
+        return Q(accepted_at__gte=now - timedelta(days=ACCEPTED_WITHIN_DAYS))
+    raise ValueError(state)
+
+
+def invitation_condition(state: str, now=None) -> Q:
+    """Members with an invitation in `state` (one of INVITATION_FILTERS)."""
+    mine = Invitation.objects.filter(staff=OuterRef("pk"))
+    return Q(Exists(mine.filter(invitation_state_filter(state, now))))
+
+
+def missing_condition(what: str) -> Q:
+    """Providers (members of a clinical role) missing `what` (one of MISSING_FILTERS)."""
+    providers = Q(role__in=Role.objects.clinical().values("pk"))
+    if what == MISSING_NPI:
+        return providers & Q(npi="")
+    if what == MISSING_TAXONOMY:
+        primary = TaxonomyAssignment.objects.filter(staff=OuterRef("pk"), is_primary=True)
+        return providers & ~Q(Exists(primary))
+    raise ValueError(what)
+
+
 def filter_staff(
     queryset,
     *,
@@ -66,13 +117,17 @@ def filter_staff(
     department=None,
     position=None,
     category=None,
+    invitation: str = "",
+    missing: str = "",
     sort: str = "",
 ):
     """Filter and order staff.
 
     `q` matches name, email and employee id. `status` is a status, "all", or empty for
     everyone but deactivated members. `location` (primary location), `role`, `department`,
-    `position` and `category` take ids (or model instances); an unusable id matches nothing.
+    `position` and `category` take ids (or model instances); an unusable id matches nothing;
+    "none" for department, position or category matches members without one. `invitation` is
+    one of INVITATION_FILTERS, `missing` one of MISSING_FILTERS; other values match nothing.
     """
     q = (q or "").strip()
     if q:
@@ -96,11 +151,23 @@ def filter_staff(
         ("position_id", position),
         ("category_id", category),
     ):
+        if value == NONE and field not in ("primary_location_id", "role_id"):
+            queryset = queryset.filter(**{f"{field}__isnull": True})
+            continue
         wanted = _id(value)
         if wanted is False:
             return queryset.none()
         if wanted is not None:
             queryset = queryset.filter(**{field: wanted})
+    for value, choices, condition in (
+        (invitation, INVITATION_FILTERS, invitation_condition),
+        (missing, MISSING_FILTERS, missing_condition),
+    ):
+        value = (value or "").strip()
+        if value and value not in choices:
+            return queryset.none()
+        if value:
+            queryset = queryset.filter(condition(value))
     return queryset.order_by(*_order(sort))
 
 

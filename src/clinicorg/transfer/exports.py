@@ -90,14 +90,20 @@ def write_csv(rows) -> bytes:
 
 
 def write_xlsx(rows, sheet_name: str) -> bytes:
+    return write_workbook([(sheet_name, rows)])
+
+
+def write_workbook(sheets) -> bytes:
+    """An XLSX file of [(sheet name, rows)], the first row of each in bold."""
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
-    sheet = book.add_worksheet(sheet_name)
     head = book.add_format({"bold": True})
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            # Always text: never a formula, and ids keep their leading zeros.
-            sheet.write_string(r, c, value, head if r == 0 else None)
+    for sheet_name, rows in sheets:
+        sheet = book.add_worksheet(sheet_name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                # Always text: never a formula, and ids keep their leading zeros.
+                sheet.write_string(r, c, value, head if r == 0 else None)
     book.close()
     return buf.getvalue()
 

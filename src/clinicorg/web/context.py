@@ -3,9 +3,12 @@
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 
-# (url name, label, permission or None for everyone signed in, url-name prefix it highlights)
+# (url name, label, permission (or a tuple of which any one will do) or None for everyone
+# signed in, url-name prefix it highlights)
 NAVIGATION = [
+    ("web:dashboard", "Dashboard", (P.MANAGE_STAFF, P.MANAGE_SETTINGS), "dashboard"),
     ("web:staff_list", "Employee Center", P.MANAGE_STAFF, "staff"),
+    ("web:license_list", "License expiry", P.MANAGE_STAFF, "license_"),
     ("web:supervisor_list", "Supervisors", P.MANAGE_STAFF, "supervisor"),
     ("web:location_list", "Locations", P.MANAGE_LOCATIONS, "location"),
     ("web:import_history", "Imports", P.IMPORT_EXPORT, "import_"),
@@ -17,6 +20,13 @@ NAVIGATION = [
 ]
 
 
+def allowed(user, perm) -> bool:
+    """Whether a NAVIGATION entry's permission lets `user` in."""
+    if perm is None:
+        return True
+    return any(policy.can(user, name) for name in (perm if isinstance(perm, tuple) else (perm,)))
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -26,6 +36,6 @@ def navigation(request):
     items = [
         {"url_name": name, "label": label, "current": current.startswith(prefix)}
         for name, label, perm, prefix in NAVIGATION
-        if perm is None or policy.can(user, perm)
+        if allowed(user, perm)
     ]
     return {"nav_items": items}

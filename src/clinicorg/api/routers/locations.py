@@ -105,6 +105,8 @@ class LocationPatch(Schema):
 class LocationFilters(Schema):
     q: str = ""
     status: Literal["", "active", "inactive"] = ""
+    credentialing: Literal["", "on", "off"] = ""
+    enrollment: Literal["", "pending"] = ""  # locations with a pending payer enrollment
     sort: str = ""
 
 

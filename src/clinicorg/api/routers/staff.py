@@ -77,9 +77,11 @@ class StaffFilters(Schema):
     status: StatusFilter = ""
     location: int | None = None
     role: int | None = None
-    department: int | None = None
-    position: int | None = None
-    category: int | None = None
+    department: int | Literal["none"] | None = None
+    position: int | Literal["none"] | None = None
+    category: int | Literal["none"] | None = None
+    invitation: Literal["", "open", "expired", "accepted"] = ""
+    missing: Literal["", "npi", "taxonomy"] = ""
     sort: str = ""
 
 
@@ -283,8 +285,11 @@ def _resolve(actor, data: dict) -> dict:
 @router.get("/staff", response={200: StaffPage, **ERRORS}, summary="List staff")
 def list_staff(request, filters: Query[StaffFilters], page: Query[PageParams]):
     """Staff the token may see. `status` empty means everyone but deactivated members;
-    `all` includes them. `location`, `role`, `department`, `position`, `category` take ids;
-    `q` searches name, email and employee id; `sort` is a column, `-` for descending."""
+    `all` includes them. `location`, `role`, `department`, `position`, `category` take ids
+    (`none` for members without a department, position or category); `invitation` is `open`,
+    `expired` or `accepted` (in the last 30 days); `missing` is `npi` or `taxonomy` (providers
+    without one); `q` searches name, email and employee id; `sort` is a column, `-` for
+    descending."""
     policy.require(request.auth, P.MANAGE_STAFF)
     qs = queries.staff_for(request.auth, **filters.dict()).values(*LIST_VALUES)
     return paginate(qs, page, _row_out)

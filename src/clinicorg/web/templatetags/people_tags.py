@@ -8,8 +8,6 @@ from clinicorg.staff.bio import render_bio
 
 register = template.Library()
 
-CLINICAL_PREFIX = "clinical."
-
 
 @register.inclusion_tag("web/people/_credentials_card.html", takes_context=True)
 def credentials_card(context, member):
@@ -26,7 +24,7 @@ def credentials_card(context, member):
         # Front desk or billing staff without credentials get a one-line card, not a page of
         # dashes; anyone with credentials, or in a clinical role, gets the whole card.
         "show_all": bool(member.npi or member.bio or assignments or licenses)
-        or _clinical_role(member.role),
+        or bool(member.role and member.role.is_clinical),
         "taxonomies": [
             {"code": a.code, "is_primary": a.is_primary, "entry": described.get(a.code)}
             for a in assignments
@@ -42,14 +40,6 @@ def credentials_card(context, member):
             and policy.can(user, P.MANAGE_STAFF, member.primary_location)
         ),
     }
-
-
-def _clinical_role(role) -> bool:
-    """A role that grants clinical work (the Administrator role, which holds every
-    permission, does not count: administrators are not providers by default)."""
-    if role is None or role.is_administrator:
-        return False
-    return any(name.startswith(CLINICAL_PREFIX) for name in role.permission_set)
 
 
 @register.filter

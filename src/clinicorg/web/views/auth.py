@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from clinicorg.access import policy
-from clinicorg.web.context import NAVIGATION
+from clinicorg.web.context import NAVIGATION, allowed
 
 from ..forms.auth import SignInForm
 
@@ -35,6 +34,6 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("web:login")
     for url_name, _label, perm, _prefix in NAVIGATION:
-        if perm is None or policy.can(request.user, perm):
+        if allowed(request.user, perm):
             return redirect(url_name)
     return render(request, "web/home.html")

@@ -16,9 +16,10 @@ def render_denied(request, decision: Decision):
     return render(request, "web/denied.html", {"decision": decision}, status=403)
 
 
-def requires(permission: str | None):
+def requires(permission: str | None, *alternatives: str):
     """Sign-in required; then the policy decides. A denial renders the reason with 403.
 
+    With `alternatives`, any one of the permissions opens the page; a denial names the first.
     The permission is kept on the view (`view.permission`) for the access matrix tests.
     """
 
@@ -29,7 +30,9 @@ def requires(permission: str | None):
                 return redirect_to_login(request.get_full_path())
             if permission is not None:
                 decision = policy.explain(request.user, permission)
-                if not decision.allowed:
+                if not decision.allowed and not any(
+                    policy.can(request.user, name) for name in alternatives
+                ):
                     return render_denied(request, decision)
             try:
                 return view(request, *args, **kwargs)

@@ -31,6 +31,8 @@ def location_list(request):
     filters = {
         "q": request.GET.get("q", ""),
         "status": request.GET.get("status", ""),
+        "credentialing": request.GET.get("credentialing", ""),
+        "enrollment": request.GET.get("enrollment", ""),
         "sort": request.GET.get("sort", ""),
     }
     page, query = paginate(request, queries.locations_for(request.user, **filters))

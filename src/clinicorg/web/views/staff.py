@@ -28,7 +28,18 @@ from ..forms.staff import (
 )
 from .base import apply_errors, paginate, requires
 
-FILTER_NAMES = ("q", "status", "location", "role", "department", "position", "category", "sort")
+FILTER_NAMES = (
+    "q",
+    "status",
+    "location",
+    "role",
+    "department",
+    "position",
+    "category",
+    "invitation",
+    "missing",
+    "sort",
+)
 STAFF_BACKEND = "clinicorg.staff.backends.StaffBackend"
 
 

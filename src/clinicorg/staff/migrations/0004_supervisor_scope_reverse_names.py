@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0002_initial"),
-        ("staff", "0002_staff_list_indexes"),
+        ("staff", "0003_report_indexes"),
     ]
 
     operations = [

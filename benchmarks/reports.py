@@ -1,0 +1,156 @@
+"""The dashboard and the license expiry list at 100,000 staff and 1,000 locations.
+
+Adds to the seeded organization, once per database and in bulk like the seed (the reads are
+measured, not the writes): licenses for one member in ten, expiring from 60 days ago to 400
+days ahead, and an invitation for each pending member, a tenth of them expired. Measured
+in-process through django.test.Client (routing, middleware, auth, queries, templates), for
+the administrator (all locations) and for an administrator limited to one location.
+"""
+
+import os
+import random
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from . import timed
+from .seed import BATCH, seeded
+
+DASHBOARD_URL = "/dashboard/"
+LICENSES_URL = "/licenses/"
+TARGET_DASHBOARD_P50_MS = 150.0
+TARGET_LICENSES_P50_MS = 50.0
+LIMITED_EMAIL = "limited@bench.clinicorg.test"
+
+
+def _seed_reports(data) -> None:
+    from clinicorg.access.system import SystemActor
+    from clinicorg.directory.models import Location
+    from clinicorg.staff.actions import create_staff
+    from clinicorg.staff.models import Invitation, License, StaffMember
+
+    if License.objects.filter(staff__organization_id=data.organization_id).exists():
+        return
+    rng = random.Random(20251128)
+    today = timezone.localdate()
+    now = timezone.now()
+    members = StaffMember.objects.filter(organization_id=data.organization_id)
+    ids = list(members.order_by("pk").values_list("pk", flat=True))
+    pending = list(members.filter(status="pending").values_list("pk", flat=True))
+    with transaction.atomic():
+        License.objects.bulk_create(
+            [
+                License(
+                    staff_id=pk,
+                    state=rng.choice(["CA", "NY", "TX", "IL", "WA"]),
+                    number=f"L{pk:08d}",
+                    expires_on=today + timedelta(days=rng.randint(-60, 400)),
+                )
+                for pk in ids[::10]
+            ],
+            batch_size=BATCH,
+        )
+        Invitation.objects.bulk_create(
+            [
+                Invitation(
+                    staff_id=pk,
+                    token_hash=f"{pk:064d}",
+                    expires_at=now + timedelta(days=-1 if i % 10 == 0 else 5),
+                )
+                for i, pk in enumerate(pending)
+            ],
+            batch_size=BATCH,
+        )
+    from clinicorg.access.models import Role
+
+    create_staff(
+        {
+            "email": LIMITED_EMAIL,
+            "first_name": "Limited",
+            "last_name": "Manager",
+            "primary_location": Location.objects.get(pk=data.location_ids[1]),
+            "role": Role.objects.get(organization_id=data.organization_id, key="administrator"),
+        },
+        actor=SystemActor(data.organization_id),
+        status="active",
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def _queries(get, path) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        get(path)
+    return len(ctx.captured_queries)
+
+
+def _measure(report, name, client, path_for, *, requests, target=None, check):
+    first = client.get(path_for(0))
+    if first.status_code != 200 or check(first):
+        report(name, {"error": f"HTTP {first.status_code}: {check(first) or ''}"})
+        return
+    figures = timed(lambda i: client.get(path_for(i)), requests=requests)
+    figures["queries"] = _queries(client.get, path_for(0))
+    if target is not None:
+        figures["target_ms"] = target
+        figures["met"] = "yes" if figures["p50_ms"] <= target else "NO"
+    report(name, figures)
+
+
+def run(report) -> None:
+    from clinicorg.staff.models import StaffMember
+
+    requests = int(os.environ.get("BENCH_REQUESTS", 200))
+    data = seeded()
+    _seed_reports(data)
+    admin, limited = Client(), Client()
+    admin.force_login(StaffMember.objects.get(pk=data.admin_id))
+    limited.force_login(StaffMember.objects.get(email=LIMITED_EMAIL))
+
+    def has_charts(response):
+        return None if b"chart-svg" in response.content else "no chart on the dashboard"
+
+    def has_rows(response):
+        return None if b'<td class="num">' in response.content else "no license listed"
+
+    # The dashboard is not cached: every request aggregates the organization again.
+    dash_requests = max(20, requests // 4)
+    _measure(
+        report,
+        "dashboard (all locations)",
+        admin,
+        lambda i: DASHBOARD_URL,
+        requests=dash_requests,
+        target=TARGET_DASHBOARD_P50_MS,
+        check=has_charts,
+    )
+    _measure(
+        report,
+        "dashboard (one location)",
+        limited,
+        lambda i: DASHBOARD_URL,
+        requests=requests,
+        check=has_charts,
+    )
+    windows = (30, 60, 90)
+    _measure(
+        report,
+        "license expiry page",
+        admin,
+        lambda i: f"{LICENSES_URL}?window={windows[i % 3]}",
+        requests=requests,
+        target=TARGET_LICENSES_P50_MS,
+        check=has_rows,
+    )
+    _measure(
+        report,
+        "license expiry API",
+        Client(headers={"Authorization": f"Bearer {data.token}"}),
+        lambda i: f"/api/v1/reports/licenses?window={windows[i % 3]}&limit=50",
+        requests=requests,
+        check=lambda r: None if r.json().get("items") else "no items",
+    )

@@ -1,0 +1,76 @@
+"""The dashboard's tables and the license expiry list as CSV or XLSX files.
+
+Same scope and filters as the pages (the rows come from `reports.queries`), every cell made
+safe to open by the export neutralizer of `transfer.exports`.
+"""
+
+from datetime import date
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.transfer.exports import neutralize, write_csv, write_workbook
+from clinicorg.transfer.templates import CONTENT_TYPES
+
+from . import queries
+
+FORMATS = ("csv", "xlsx")
+LICENSE_COLUMNS = (
+    "Provider",
+    "Email",
+    "Location",
+    "State",
+    "License number",
+    "Expires on",
+    "Days left",
+    "Status",
+)
+
+
+def _text(rows):
+    return [[neutralize(v) for v in row] for row in rows]
+
+
+def dashboard_export(actor, fmt: str) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of the dashboard's tables the actor may see."""
+    policy.require(actor, P.IMPORT_EXPORT)
+    policy.require(actor, P.MANAGE_STAFF)
+    board = queries.dashboard(actor)
+    tables = [*board.figures, *board.tables]
+    if fmt == "xlsx":
+        sheets = [
+            (t.title[:31], _text([[t.head, "Count"], *[[r.label, r.value] for r in t.rows]]))
+            for t in tables
+        ]
+        return write_workbook(sheets), CONTENT_TYPES["xlsx"], "dashboard.xlsx"
+    rows = [["Table", "Name", "Count"]]
+    rows += [[t.title, r.label, r.value] for t in tables for r in t.rows]
+    return write_csv(_text(rows)), CONTENT_TYPES["csv"], "dashboard.csv"
+
+
+def license_rows(licenses, today: date):
+    yield list(LICENSE_COLUMNS)
+    for lic in licenses:
+        left = queries.days_left(lic.expires_on, today)
+        yield [
+            neutralize(v)
+            for v in (
+                lic.staff.full_name,
+                lic.staff.email,
+                lic.staff.primary_location.name,
+                lic.state,
+                lic.number,
+                lic.expires_on.isoformat(),
+                left,
+                "expired" if left < 0 else "expiring",
+            )
+        ]
+
+
+def license_export(actor, fmt: str, *, today: date, **filters) -> tuple[bytes, str, str]:
+    policy.require(actor, P.IMPORT_EXPORT)
+    policy.require(actor, P.MANAGE_STAFF)
+    licenses = queries.licenses_for(actor, today=today, **filters).iterator(chunk_size=2000)
+    rows = license_rows(licenses, today)
+    if fmt == "xlsx":
+        return write_workbook([("Licenses", rows)]), CONTENT_TYPES["xlsx"], "licenses.xlsx"
+    return write_csv(rows), CONTENT_TYPES["csv"], "licenses.csv"
