@@ -1,8 +1,8 @@
 """Domain apps depend downward only: core ← access ← directory ← staff ← scheduling.
 
-Front ends (api, web, transfer, demo, reports, and later scim and fhir) sit on top and may import any
-domain app; a domain app importing one above it (even inside a function) is the start of rules
-drifting into the wrong place, so the import graph is checked here.
+Front ends (api, web, transfer, demo, reports, and later scim and fhir) sit on top and may
+import any domain app; a domain app importing one above it (even inside a function) is the
+start of rules drifting into the wrong place, so the import graph is checked here.
 """
 
 import ast
