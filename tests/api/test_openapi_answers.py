@@ -109,3 +109,22 @@ def test_every_read_answers_as_its_schema_says_for_every_demo_object(demo):
                     problems.append(f"{who} GET {url}: {errors[0].message[:200]}")
     assert calls > 200, calls
     assert problems == []
+
+
+def _schemas(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _schemas(sub)
+
+
+def test_no_two_api_schemas_share_a_name():
+    """The OpenAPI document names each schema by its class name; two classes with one name
+    (two `LicenseOut`s once) silently describe one endpoint's answer with the other's."""
+    from ninja import Schema
+
+    _operations()  # every router imported
+    by_name: dict[str, set[str]] = {}
+    for cls in _schemas(Schema):
+        if cls.__module__.startswith("clinicorg."):
+            by_name.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
+    assert {name: where for name, where in by_name.items() if len(where) > 1} == {}

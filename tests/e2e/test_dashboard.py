@@ -7,9 +7,9 @@ The data is the demo organization, plus licenses of its providers expiring aroun
 from datetime import timedelta
 
 import pytest
-from clinicorg.core.demo import DEMO_ADMIN_EMAIL, load_demo
 from playwright.sync_api import expect
 
+from clinicorg.demo.loader import DEMO_ADMIN_EMAIL, load_demo
 from clinicorg.reports.queries import org_today
 from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember

@@ -9,11 +9,11 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from clinicorg.core.models import AuditEvent
-from clinicorg.directory import actions as directory
 from clinicorg.reports.actions import send_license_reminders
 from clinicorg.reports.models import ReminderDigest
 from clinicorg.reports.queries import org_today
 from clinicorg.staff import actions as staff_actions
+from clinicorg.staff.actions import set_location_managers
 from tests.conftest import ApiClient, signed_in
 
 
@@ -22,7 +22,7 @@ def due(world, acme, admin):
     """Licenses that reach a reminder day today (default windows 90, 60, 30, 7)."""
     today = org_today(acme.org)
     desk_manager = acme.member("desk-manager@acme.test", role="front_desk")
-    directory.set_location_managers(acme.main, [desk_manager.pk], actor=acme.system)
+    set_location_managers(acme.main, [desk_manager.pk], actor=acme.system)
     plan = [
         (world["main_provider"], "MAIN-30", 30),  # announced: a window
         (world["branch_provider"], "BRANCH-7", 7),  # announced: a window

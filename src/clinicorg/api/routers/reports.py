@@ -100,7 +100,7 @@ class HolderOut(Schema):
     email: str
 
 
-class LicenseOut(Schema):
+class ExpiringLicenseOut(Schema):
     id: int
     state: str
     number: str
@@ -116,7 +116,7 @@ class LicensePage(Schema):
     limit: int
     offset: int
     today: date = Field(description="Today in the organization's time zone.")
-    items: list[LicenseOut]
+    items: list[ExpiringLicenseOut]
 
 
 @router.get(
