@@ -19,3 +19,10 @@ class Error(Schema):
 
 # Responses every authenticated endpoint may give besides its success.
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
+
+
+class Ref(Schema):
+    """A record named in an answer: its id and its name."""
+
+    id: int
+    name: str

@@ -14,14 +14,9 @@ from clinicorg.staff.bio import render_bio
 from clinicorg.staff.models import StaffMember
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS, Error
+from ..schemas import ERRORS, Error, Ref
 
 router = Router(tags=["Supervisors and credentials"])
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class MemberRef(Schema):

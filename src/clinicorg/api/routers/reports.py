@@ -15,7 +15,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.reports import actions, queries
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS
+from ..schemas import ERRORS, Ref
 
 router = Router(tags=["Reports"])
 
@@ -87,11 +87,6 @@ class LicenseFilters(Schema):
         "state",
         "-state",
     ] = Field("", description="Order; soonest expiry first by default.")
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class HolderOut(Schema):
