@@ -247,6 +247,14 @@ def _parse_date(value, field):
         raise ValidationError({field: "Enter a date as YYYY-MM-DD."}) from exc
 
 
+def _override_values(o: AvailabilityOverride) -> dict:
+    return {
+        "location": o.location.name,
+        "date": o.date.isoformat(),
+        "hours": f"{o.start_time:%H:%M}-{o.end_time:%H:%M}",
+    }
+
+
 def add_availability_override(
     provider: StaffMember, location: Location, data: dict, *, actor
 ) -> AvailabilityOverride:
@@ -266,12 +274,12 @@ def add_availability_override(
         override = AvailabilityOverride.objects.create(
             provider=provider, location=location, date=day, start_time=start, end_time=end
         )
-        record_create(
+        audit.record(
             "add_availability_override",
-            override,
-            ("location", "date", "start_time", "end_time"),
             actor=actor,
+            target=override,
             target_label=f"{provider}: {override}",
+            changes={k: [None, v] for k, v in _override_values(override).items()},
             location_id=location.pk,
         )
     return override
@@ -280,12 +288,12 @@ def add_availability_override(
 def remove_availability_override(override: AvailabilityOverride, *, actor) -> None:
     _manage_availability(actor, override.provider, override.location)
     with transaction.atomic():
-        record_delete(
+        audit.record(
             "remove_availability_override",
-            override,
-            ("location", "date", "start_time", "end_time"),
             actor=actor,
+            target=override,
             target_label=f"{override.provider}: {override}",
+            changes={k: [v, None] for k, v in _override_values(override).items()},
             location_id=override.location_id,
         )
         override.delete()

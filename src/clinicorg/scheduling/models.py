@@ -148,7 +148,7 @@ class AppointmentQuerySet(models.QuerySet):
         from clinicorg.access import policy
         from clinicorg.directory.models import Location
 
-        if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        if actor is None or not getattr(actor, "is_authenticated", True) or not actor.is_active:
             return self.none()
         where = models.Q(
             location__in=policy.location_scope(Location.objects.all(), actor, permission)

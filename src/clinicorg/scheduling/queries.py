@@ -303,3 +303,52 @@ def outside_availability(provider: StaffMember, *, now: datetime | None = None):
             if not inside or off:
                 out.append(appt)
     return sorted(out, key=lambda a: a.starts_at)
+
+
+def schedule_locations(actor, permission: str = P.VIEW_APPOINTMENTS):
+    """Active locations where the actor holds `permission`, by name."""
+    from clinicorg.access import policy
+
+    return policy.location_scope(Location.objects.all(), actor, permission).order_by("name", "id")
+
+
+def get_schedule_location(actor, pk, permission: str = P.VIEW_APPOINTMENTS) -> Location:
+    """A location where the actor holds `permission`, or 404."""
+    return get_object_or_404(schedule_locations(actor, permission), pk=_id(pk) or 0)
+
+
+def org_providers(actor):
+    """Staff of the actor's organization, for references such as an appointment's provider
+    (they may work at a location whose schedule the actor keeps though their primary location
+    is elsewhere)."""
+    from clinicorg.access import policy
+
+    return policy.org_scope(StaffMember.objects.all(), actor)
+
+
+def provider_locations(provider: StaffMember) -> list[Location]:
+    """Locations where the provider has weekly windows or overrides, by name."""
+    return list(
+        Location.objects.filter(
+            Q(availability_windows__provider=provider)
+            | Q(availability_overrides__provider=provider)
+        )
+        .distinct()
+        .order_by("name", "id")
+    )
+
+
+def availability_of(provider: StaffMember, *, today: date | None = None) -> dict:
+    """The provider's weekly windows, coming overrides and coming time off (three queries)."""
+    today = today or timezone.now().date()
+    return {
+        "windows": list(
+            AvailabilityWindow.objects.filter(provider=provider).select_related("location")
+        ),
+        "overrides": list(
+            AvailabilityOverride.objects.filter(
+                provider=provider, date__gte=today - timedelta(days=1)
+            ).select_related("location")
+        ),
+        "time_off": list(TimeOff.objects.filter(provider=provider, ends_at__gt=timezone.now())),
+    }

@@ -10,7 +10,7 @@ def register() -> None:
         return
     _registered = True
     from ..base import api
-    from . import access, audit, locations, org, people, staff, transfer
+    from . import access, audit, locations, org, people, scheduling, staff, transfer
 
     api.add_router("/locations", locations.router, tags=["Locations"])
     api.add_router("", org.router)  # departments, positions, employee-categories, organization
@@ -19,3 +19,4 @@ def register() -> None:
     api.add_router("", people.router)  # supervisors, taxonomy, credentials
     api.add_router("", access.router)  # roles, permissions, authz, staff access
     api.add_router("", transfer.router)  # imports, templates, exports
+    api.add_router("", scheduling.router)  # visit types, availability, slots, appointments
