@@ -5,6 +5,7 @@ from clinicorg.access.catalogue import P
 
 # (url name, label, permission or None for everyone signed in, url-name prefix it highlights)
 NAVIGATION = [
+    ("web:schedule_home", "Schedule", P.VIEW_APPOINTMENTS, "schedule"),
     ("web:staff_list", "Employee Center", P.MANAGE_STAFF, "staff"),
     ("web:supervisor_list", "Supervisors", P.MANAGE_STAFF, "supervisor"),
     ("web:location_list", "Locations", P.MANAGE_LOCATIONS, "location"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .routes import access, locations, org, people, staff, transfer
+from .routes import access, locations, org, people, scheduling, staff, transfer
 from .views import auth
 
 app_name = "web"
@@ -17,4 +17,5 @@ urlpatterns = [
     *people.urlpatterns,  # supervisors, provider credentials, my profile
     *access.urlpatterns,  # roles, access rules
     *transfer.urlpatterns,  # imports, exports, templates
+    *scheduling.urlpatterns,  # schedules, availability, visit types, public booking
 ]
