@@ -138,3 +138,14 @@ def test_settings_and_visit_types(acme, admin, provider):
     assert r.status_code == 302
     page = client.get("/organization/scheduling/").content.decode()
     assert "Flu shot" in page and "/book/acme/" in page
+
+
+def test_the_demo_takes_online_bookings(db):
+    from django.test import Client
+
+    from clinicorg.core.demo import load_demo
+
+    org, _created = load_demo()
+    assert Appointment.objects.filter(organization=org, status="booked").exists()
+    page = Client().get(f"/book/{org.slug}/").content.decode()
+    assert "Book an appointment" in page and "Main Street Clinic" in page
