@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.dateparse import parse_datetime
 
 from clinicorg.scheduling import actions
 from tests.conftest import ApiClient
@@ -35,13 +36,15 @@ def test_slots_follow_step_and_capacity(api, acme, provider, visit, hours):
     params = {"location": acme.main.pk, "visit_type": visit.pk, "start": day, "days": 1}
     slots = _slots(api, **params)
     assert slots["count"] == 31  # 09:00..16:30 every 15 minutes for a 30-minute visit
-    assert slots["items"][0]["local_start"].startswith(f"{day}T09:00:00-0")
+    (item,) = slots["items"]
+    assert item["provider"]["id"] == provider.pk and item["timezone"] == "America/New_York"
     start = at(acme.main, day, 9)
+    assert parse_datetime(item["starts"][0]) == start
     r = api.post("/api/v1/appointments", _body(acme, provider, visit, start))
     assert r.status_code == 201, r.content
-    after = {s["starts_at"] for s in _slots(api, **params)["items"]}
+    after = [parse_datetime(s) for s in _slots(api, **params)["items"][0]["starts"]]
     # 09:00 and 09:15 overlap the booked half hour; 09:30 is free again.
-    assert len(after) == 29 and start.isoformat().replace("+00:00", "Z") not in after
+    assert len(after) == 29 and start not in after and at(acme.main, day, 9, 30) in after
 
 
 def test_a_taken_start_answers_409_no_longer_available(api, acme, provider, visit, hours):

@@ -123,8 +123,17 @@ def free_starts(
         window_end = window_edge(day, end, zone)
         wall = datetime.combine(day, start)
         wall_end = datetime.combine(day, end)
+        # Most windows lie inside one UTC offset: then a wall time is its instant minus that
+        # offset. A window that spans a change of the clocks converts each wall time.
+        first = local_instant(day, start, zone)
+        offset = None
+        if first is not None and first + (wall_end - wall) == window_end:
+            offset = wall - first.replace(tzinfo=None)
         while wall < wall_end:
-            instant = local_instant(wall.date(), wall.time(), zone)
+            if offset is not None:
+                instant = (wall - offset).replace(tzinfo=UTC)
+            else:
+                instant = local_instant(wall.date(), wall.time(), zone)
             wall += step_delta
             if instant is None or instant in found:
                 continue

@@ -268,23 +268,23 @@ class SlotFilters(Schema):
     days: int = Field(7, ge=1, le=MAX_SLOT_DAYS)
 
 
-class SlotOut(Schema):
+class ProviderSlots(Schema):
     provider: Ref
     location: Ref
-    starts_at: datetime
-    ends_at: datetime
-    local_start: str = Field(description="The start in the location's zone, ISO 8601.")
+    timezone: str = Field(description="The location's IANA zone, in which starts are shown.")
+    duration_minutes: int
+    starts: list[datetime] = Field(description="Free starts, UTC, ascending.")
 
 
 class SlotList(Schema):
-    count: int
-    items: list[SlotOut]
+    count: int = Field(description="Free starts in all.")
+    items: list[ProviderSlots]
 
 
 @router.get("/slots", response={200: SlotList, **ERRORS}, summary="Free start times")
 def list_slots(request, filters: Query[SlotFilters]):
-    from zoneinfo import ZoneInfo
-
+    """Free starts per provider and location: on the provider's step grid, inside availability,
+    clear of time off, while fewer appointments overlap than the provider's capacity."""
     actor = request.auth
     policy.require(actor, P.VIEW_APPOINTMENTS)
     locations = queries.schedule_locations(actor)
@@ -302,26 +302,21 @@ def list_slots(request, filters: Query[SlotFilters]):
         first = filters.start or queries.local_today(location)
         last = first + timedelta(days=filters.days - 1)
         sched = queries.load_schedules(location, [p.pk for p in providers], first, last)
-        zone = ZoneInfo(location.timezone)
         earliest, _ = queries.booking_bounds(
             queries.settings_for(location.organization_id), online=False
         )
         for p in providers:
-            length = timedelta(
-                minutes=visit_type.duration_minutes if visit_type else p.scheduling_step
+            minutes = visit_type.duration_minutes if visit_type else p.scheduling_step
+            items.append(
+                {
+                    "provider": _ref(p, p.shown_name),
+                    "location": _ref(location, location.name),
+                    "timezone": location.timezone,
+                    "duration_minutes": minutes,
+                    "starts": sched.free(p, timedelta(minutes=minutes), earliest=earliest),
+                }
             )
-            for start in sched.free(p, length, earliest=earliest):
-                items.append(
-                    {
-                        "provider": _ref(p, p.shown_name),
-                        "location": _ref(location, location.name),
-                        "starts_at": start,
-                        "ends_at": start + length,
-                        "local_start": start.astimezone(zone).isoformat(),
-                    }
-                )
-    items.sort(key=lambda s: (s["starts_at"], s["provider"]["name"]))
-    return {"count": len(items), "items": items}
+    return {"count": sum(len(i["starts"]) for i in items), "items": items}
 
 
 # Appointments
