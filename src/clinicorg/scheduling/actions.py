@@ -229,22 +229,22 @@ def set_weekly_availability(
     return queries.outside_availability(provider)
 
 
-def _parse_time(value, field):
-    if isinstance(value, time):
+def _parse(value, field: str, kind, message: str):
+    """A date or time given as itself or as ISO text; a ValidationError naming `field`."""
+    if isinstance(value, kind) and not (kind is date and isinstance(value, datetime)):
         return value
     try:
-        return time.fromisoformat(str(value).strip())
+        return kind.fromisoformat(str(value).strip())
     except ValueError as exc:
-        raise ValidationError({field: "Enter a time of day such as 09:00."}) from exc
+        raise ValidationError({field: message}) from exc
+
+
+def _parse_time(value, field):
+    return _parse(value, field, time, "Enter a time of day such as 09:00.")
 
 
 def _parse_date(value, field):
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise ValidationError({field: "Enter a date as YYYY-MM-DD."}) from exc
+    return _parse(value, field, date, "Enter a date as YYYY-MM-DD.")
 
 
 def _override_values(o: AvailabilityOverride) -> dict:

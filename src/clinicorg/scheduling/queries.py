@@ -13,6 +13,7 @@ from django.utils import timezone
 from clinicorg.access.catalogue import P
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import SIGN_IN_STATUSES, StaffMember
+from clinicorg.staff.queries import _id
 
 from . import slots
 from .models import (
@@ -26,18 +27,6 @@ from .models import (
 )
 
 APPOINTMENT_RELATED = ("provider", "location", "visit_type")
-
-
-def _id(value):
-    if value in (None, ""):
-        return None
-    if hasattr(value, "pk"):
-        return value.pk
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return False
-    return number if number > 0 else False
 
 
 def settings_for(organization_id: int) -> SchedulingSettings:

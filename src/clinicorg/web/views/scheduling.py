@@ -489,6 +489,14 @@ def _availability_page(request, provider, locations, chosen, form, data, **forms
     )
 
 
+def _availability_again(request, provider, locations, **forms):
+    """The availability page again, with the errors of a posted override or time-off form."""
+    data = queries.availability_of(provider)
+    chosen = locations[0] if locations else None
+    weekly = WeeklyForm(initial=_weekly_initial(data["windows"], chosen) if chosen else {})
+    return _availability_page(request, provider, locations, chosen, weekly, data, **forms)
+
+
 @require_POST
 @requires(P.MANAGE_STAFF)
 def availability_override_add(request, pk):
@@ -506,12 +514,7 @@ def availability_override_add(request, pk):
         else:
             messages.success(request, "Added the hours for that date.")
             return redirect("web:staff_availability", provider.pk)
-    data = queries.availability_of(provider)
-    chosen = locations[0] if locations else None
-    weekly = WeeklyForm(initial=_weekly_initial(data["windows"], chosen) if chosen else {})
-    return _availability_page(
-        request, provider, locations, chosen, weekly, data, override_form=form
-    )
+    return _availability_again(request, provider, locations, override_form=form)
 
 
 @require_POST
@@ -547,12 +550,8 @@ def time_off_add(request, pk):
         else:
             messages.success(request, "Added the time off.")
             return redirect("web:staff_availability", provider.pk)
-    locations = list(active_locations(request.user))
-    data = queries.availability_of(provider)
-    chosen = locations[0] if locations else None
-    weekly = WeeklyForm(initial=_weekly_initial(data["windows"], chosen) if chosen else {})
-    return _availability_page(
-        request, provider, locations, chosen, weekly, data, time_off_form=form
+    return _availability_again(
+        request, provider, list(active_locations(request.user)), time_off_form=form
     )
 
 
