@@ -183,16 +183,19 @@ def load_schedules(location: Location, provider_ids, first: date, last: date) ->
     # The local days, widened by a day each side, cover every offset a zone may have.
     start = datetime.combine(first - timedelta(days=1), time.min, UTC)
     end = datetime.combine(last + timedelta(days=2), time.min, UTC)
-    for w in AvailabilityWindow.objects.filter(provider_id__in=provider_ids, location=location):
-        out.weekly[w.provider_id][w.weekday].append((w.start_time, w.end_time))
-    for o in AvailabilityOverride.objects.filter(
+    windows = AvailabilityWindow.objects.filter(provider_id__in=provider_ids, location=location)
+    for pid, weekday, s, e in windows.values_list(
+        "provider_id", "weekday", "start_time", "end_time"
+    ):
+        out.weekly[pid][weekday].append((s, e))
+    overrides = AvailabilityOverride.objects.filter(
         provider_id__in=provider_ids, location=location, date__range=(first, last)
-    ):
-        out.overrides[o.provider_id][o.date].append((o.start_time, o.end_time))
-    for t in TimeOff.objects.filter(
-        provider_id__in=provider_ids, starts_at__lt=end, ends_at__gt=start
-    ):
-        out.time_off[t.provider_id].append((t.starts_at, t.ends_at))
+    )
+    for pid, day, s, e in overrides.values_list("provider_id", "date", "start_time", "end_time"):
+        out.overrides[pid][day].append((s, e))
+    off = TimeOff.objects.filter(provider_id__in=provider_ids, starts_at__lt=end, ends_at__gt=start)
+    for pid, s, e in off.values_list("provider_id", "starts_at", "ends_at"):
+        out.time_off[pid].append((s, e))
     booked = (
         Appointment.objects.filter(provider_id__in=provider_ids, status=AppointmentStatus.BOOKED)
         .filter(starts_at__lt=end, ends_at__gt=start)

@@ -85,10 +85,10 @@ def windows_between(
 
 
 def _overlapping(intervals: Sequence, starts: Sequence[datetime], longest: timedelta, s, e):
-    """Items of `intervals` (sorted by start; `starts` their starts) that overlap [s, e)."""
+    """Whether an item of `intervals` (sorted by start; `starts` their starts) overlaps [s, e)."""
     i = bisect_left(starts, s - longest)
-    j = bisect_left(starts, e)
-    return [iv for iv in intervals[i:j] if iv.end > s]
+    j = bisect_left(starts, e, i)
+    return any(iv.end > s for iv in intervals[i:j])
 
 
 def free_starts(
@@ -147,9 +147,14 @@ def free_starts(
             if off and _overlapping(off, off_starts, longest_off, instant, finish):
                 continue
             if busy:
-                overlapping = _overlapping(busy, busy_starts, longest_busy, instant, finish)
-                room = min([capacity, *(b.capacity for b in overlapping)])
-                if len(overlapping) >= room:
+                i = bisect_left(busy_starts, instant - longest_busy)
+                j = bisect_left(busy_starts, finish, i)
+                taken, room = 0, capacity
+                for b in busy[i:j]:
+                    if b.end > instant:
+                        taken += 1
+                        room = min(room, b.capacity)
+                if taken >= room:
                     continue
             found.add(instant)
             out.append(instant)
