@@ -85,6 +85,15 @@ def test_patient_books_on_a_phone_and_staff_cancel_it(browser, live_server, acme
     desk.get_by_role("button", name="Cancel appointment").click()
     expect(desk.get_by_text("Cancelled the appointment of Pat Doe.")).to_be_visible()
     screenshot(desk, "appointment-cancelled")
+    desk.goto(f"/schedule/staff/{bookable.pk}/?week={day.isoformat()}")
+    expect(desk.get_by_role("heading", name=re.compile("Week of"))).to_be_visible()
+    screenshot(desk, "schedule-week-desktop")
+    desk.goto(f"/staff/{bookable.pk}/availability/")
+    expect(desk.get_by_label("Monday")).to_have_value("09:00-17:00")
+    desk.set_viewport_size(PHONE)
+    screenshot(desk, "availability-phone")
+    width = desk.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the availability page scrolls sideways ({width}px)"
     staff.close()
 
     phone.goto(link)
