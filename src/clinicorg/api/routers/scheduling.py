@@ -14,15 +14,11 @@ from clinicorg.staff.queries import get_staff
 
 from ..pagination import PageParams, paginate
 from ..schemas import ERRORS
+from .people import Ref
 
 router = Router(tags=["Scheduling"])
 
 MAX_SLOT_DAYS = 31
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class VisitTypeOut(Schema):
@@ -368,11 +364,11 @@ class AppointmentIn(Schema):
     notes: str = ""
 
 
-class CancelIn(Schema):
+class AppointmentCancelIn(Schema):
     reason: str
 
 
-class StatusIn(Schema):
+class AppointmentStatusIn(Schema):
     status: Literal["completed", "no_show", "booked"]
 
 
@@ -430,7 +426,7 @@ def get_appointment(request, appointment_id: int):
     "/appointments/{int:appointment_id}/cancel",
     response={200: AppointmentOut, **ERRORS, 409: dict},
 )
-def cancel_appointment(request, appointment_id: int, payload: CancelIn):
+def cancel_appointment(request, appointment_id: int, payload: AppointmentCancelIn):
     policy.require(request.auth, P.DELETE_APPOINTMENTS)
     appt = queries.get_appointment(request.auth, appointment_id)
     return _appointment_out(actions.cancel_appointment(appt, payload.reason, actor=request.auth))
@@ -440,7 +436,7 @@ def cancel_appointment(request, appointment_id: int, payload: CancelIn):
     "/appointments/{int:appointment_id}/status",
     response={200: AppointmentOut, **ERRORS, 409: dict},
 )
-def set_status(request, appointment_id: int, payload: StatusIn):
+def set_status(request, appointment_id: int, payload: AppointmentStatusIn):
     policy.require(request.auth, P.CREATE_APPOINTMENTS)
     appt = queries.get_appointment(request.auth, appointment_id)
     return _appointment_out(
