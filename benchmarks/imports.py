@@ -172,9 +172,7 @@ def run(report) -> None:
     org_id = data.organization_id
     n = _rows_wanted()
     actor = SystemActor(org_id, label="bench")
-    from clinicorg.core.models import Organization
-
-    lists = choice_lists(Organization.objects.get(pk=org_id))
+    lists = choice_lists(actor)
     codes = list(
         Location.objects.filter(organization_id=org_id, status="active").values_list(
             "code", flat=True

@@ -143,9 +143,9 @@ def _analyze() -> None:
 
 
 def _seed(staff_count: int, location_count: int):
+    from clinicorg.access.actions import create_organization
     from clinicorg.access.models import Role
     from clinicorg.access.system import SystemActor
-    from clinicorg.core.actions import create_organization
     from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
     from clinicorg.staff.actions import create_staff
     from clinicorg.staff.models import StaffMember

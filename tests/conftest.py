@@ -7,10 +7,9 @@ import pytest
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
-from clinicorg.access.actions import create_api_token
+from clinicorg.access.actions import create_api_token, create_organization
 from clinicorg.access.models import Role
 from clinicorg.access.system import SystemActor
-from clinicorg.core.actions import create_organization
 from clinicorg.directory import actions as directory
 from clinicorg.staff.actions import create_staff
 from clinicorg.staff.models import Status

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "clinicorg.transfer",
     "clinicorg.api",
     "clinicorg.web",
+    "clinicorg.demo",
 ]
 
 MIDDLEWARE = [

@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from clinicorg.access.models import Role
-from clinicorg.core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG
 from clinicorg.core.models import AuditEvent, Organization
+from clinicorg.demo.loader import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.staff.models import StaffMember, Status
 

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
 from clinicorg.access.models import Role
-from clinicorg.core.demo import DEMO_ADMIN_EMAIL, load_demo
+from clinicorg.demo.loader import DEMO_ADMIN_EMAIL, load_demo
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import StaffMember
 from clinicorg.web.context import NAVIGATION

@@ -292,7 +292,7 @@ def test_members_cannot_change_their_own_status(acme, admin):
 
 def test_deactivation_revokes_the_members_tokens_and_open_invitation(acme, admin, invited):
     token, _raw = create_api_token(acme.org, acme.roles["administrator"], "t", actor=admin)
-    second = acme.member("second@acme.test")
+    second = acme.member("second@acme.test", all_locations=True)
     other_token, _ = create_api_token(acme.org, acme.roles["administrator"], "u", actor=second)
     actions.change_staff_status(admin, Status.DEACTIVATED, "Left", actor=second)
     assert ApiToken.objects.get(pk=token.pk).revoked_at is not None

@@ -260,7 +260,7 @@ def test_the_api_serves_templates_and_exports(api, acme):
 
 
 def test_an_exported_locations_file_lists_managers_and_imports_back_unchanged(api, acme, admin):
-    from clinicorg.directory.actions import set_location_managers
+    from clinicorg.staff.actions import set_location_managers
 
     nurse = acme.member("nurse@acme.test")
     set_location_managers(acme.branch, [nurse.pk, admin.pk], actor=acme.system)

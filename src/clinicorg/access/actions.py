@@ -1,10 +1,15 @@
-"""Writes to roles, members' roles and location access rules, and API tokens."""
+"""Writes to organizations (with their seeded roles), roles and API tokens.
+
+A member's role and location access are staff writes: `staff.actions.access`."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 
 from clinicorg.core import audit
 from clinicorg.core.errors import Conflict, Decision, Denied
+from clinicorg.core.models import Organization
+from clinicorg.core.writes import validate
 
 from . import policy
 from .catalogue import ALL_PERMISSIONS, PERMISSIONS, SEEDED_ROLES, P
@@ -19,25 +24,6 @@ def _clean_permissions(permissions) -> list[str]:
     if unknown:
         raise ValidationError({"permissions": f"Unknown permission: {', '.join(sorted(unknown))}."})
     return sorted(names)
-
-
-def ensure_may_grant(actor, permissions) -> None:
-    """Nobody hands out a permission they do not hold themselves (raises Denied).
-
-    Call it wherever a role is given to someone (inviting, editing, importing):
-    `ensure_may_grant(actor, role.permission_set)`.
-    """
-    missing = sorted(set(permissions) - actor.role.permission_set)
-    if missing:
-        label = PERMISSIONS[missing[0]].label
-        raise Denied(
-            Decision(
-                False,
-                policy.MISSING_PERMISSION,
-                missing[0],
-                f"You cannot grant “{label}” ({missing[0]}): your own role does not include it.",
-            )
-        )
 
 
 def _require_role_admin(actor) -> None:
@@ -95,7 +81,7 @@ def create_role(name: str, permissions=(), *, actor, copy_from: Role | None = No
             raise ValidationError({"copy_from": "Choose one of this organization's roles."})
         permissions = copy_from.permission_set
     perms = _clean_permissions(permissions)
-    ensure_may_grant(actor, perms)
+    policy.require_grant(actor, permissions=perms)
     name = _clean_role_name(name, org_id)
     with transaction.atomic():
         role = Role(organization_id=org_id, name=name, permissions=perms)
@@ -132,7 +118,7 @@ def update_role(role: Role, *, actor, name: str | None = None, permissions=None)
                         }
                     )
             else:
-                ensure_may_grant(actor, set(perms) - set(old_perms))
+                policy.require_grant(actor, permissions=set(perms) - set(old_perms))
                 role.permissions = perms
                 changes.update(_permission_changes(old_perms, perms))
         if changes:
@@ -144,8 +130,6 @@ def update_role(role: Role, *, actor, name: str | None = None, permissions=None)
 
 def delete_role(role: Role, *, actor) -> None:
     """Delete a custom role nobody holds; the Administrator role and roles in use stay."""
-    from clinicorg.staff.models import StaffMember
-
     _require_role_admin(actor)
     if role.organization_id != actor.organization_id:
         raise Role.DoesNotExist("No such role.")
@@ -153,7 +137,7 @@ def delete_role(role: Role, *, actor) -> None:
         raise Conflict("The Administrator role cannot be deleted.", code="administrator_role")
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
-        members = StaffMember.objects.filter(role=role).count()
+        members = role.members.count()
         if members:
             noun = "member holds" if members == 1 else "members hold"
             raise Conflict(
@@ -187,98 +171,23 @@ def delete_role(role: Role, *, actor) -> None:
         role.delete()
 
 
-def change_staff_role(member, role: Role, *, actor):
-    """Give a member another role; the last active Administrator keeps theirs."""
-    from clinicorg.staff.actions import ensure_not_last_admin
-    from clinicorg.staff.models import StaffMember
-
-    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
-    if role is None or role.organization_id != member.organization_id:
-        raise ValidationError({"role": "Choose one of this organization's roles."})
-    ensure_may_grant(actor, role.permission_set)
+def create_organization(name: str, slug: str = "", *, timezone="America/New_York", actor=None):
+    """A new organization with its seeded roles. Run by operators (CLI), not by tenants."""
+    org = Organization(name=name.strip(), slug=slug or slugify(name), timezone=timezone)
+    validate(org, exclude=["slug"])
+    if Organization.objects.filter(slug=org.slug).exists():
+        raise ValidationError({"slug": "An organization with this slug already exists."})
     with transaction.atomic():
-        member = StaffMember.objects.select_for_update().select_related("role").get(pk=member.pk)
-        old = member.role
-        if old.pk == role.pk:
-            return member
-        ensure_not_last_admin(member, new_role=role)
-        member.role = role
-        member.save(update_fields=["role"])
-        member.forget_access_cache()
+        org.save()
         audit.record(
-            "change_staff_role",
+            "create_organization",
             actor=actor,
-            target=member,
-            changes={
-                "role": [old.name, role.name],
-                "permissions_added": sorted(role.permission_set - old.permission_set),
-                "permissions_removed": sorted(old.permission_set - role.permission_set),
-            },
+            organization_id=org.pk,
+            target=org,
+            changes={"name": [None, org.name], "slug": [None, org.slug]},
         )
-    return member
-
-
-def set_location_access(member, *, all_locations: bool, locations, actor):
-    """Set where a member may act: the primary location always, plus `locations`, or all.
-
-    An actor grants only locations they can access themselves, and "All locations" only when
-    they have it. Grants at locations the actor cannot see are kept as they are.
-    """
-    from clinicorg.directory.models import Location
-    from clinicorg.staff.models import StaffMember
-
-    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
-    locations = list(locations or [])
-    if any(loc.organization_id != member.organization_id for loc in locations):
-        raise ValidationError({"locations": "Choose locations of this organization."})
-    mine = policy.accessible_location_ids(actor)
-    if mine is not None:
-        if all_locations and not member.all_locations:
-            policy.require_all_locations(actor)
-        outside = [loc for loc in locations if loc.pk not in mine]
-        if outside:
-            raise Denied(
-                Decision(
-                    False,
-                    policy.NO_LOCATION_ACCESS,
-                    P.MANAGE_STAFF,
-                    f"You have no access to {outside[0].name}, so you cannot grant it.",
-                )
-            )
-    wanted = {loc.pk for loc in locations} - {member.primary_location_id}
-    with transaction.atomic():
-        member = StaffMember.objects.select_for_update().get(pk=member.pk)
-        current = set(member.extra_locations.values_list("id", flat=True))
-        if mine is not None:
-            # Keep what the actor cannot see; they can only change what they can access.
-            wanted |= {pk for pk in current if pk not in mine}
-            if member.all_locations and not all_locations:
-                raise Denied(
-                    Decision(
-                        False,
-                        policy.NO_LOCATION_ACCESS,
-                        P.MANAGE_STAFF,
-                        "Only someone with access to all locations can take “All locations” away.",
-                    )
-                )
-        changes = {}
-        if member.all_locations != bool(all_locations):
-            changes["all_locations"] = [member.all_locations, bool(all_locations)]
-            member.all_locations = bool(all_locations)
-            member.save(update_fields=["all_locations"])
-        if wanted != current:
-            codes = dict(Location.objects.filter(pk__in=wanted | current).values_list("id", "code"))
-            changes["locations"] = [
-                sorted(codes[i] for i in current),
-                sorted(codes[i] for i in wanted),
-            ]
-            changes["locations_added"] = sorted(codes[i] for i in wanted - current)
-            changes["locations_removed"] = sorted(codes[i] for i in current - wanted)
-            member.extra_locations.set(wanted)
-        member.forget_access_cache()
-        if changes:
-            audit.record("set_location_access", actor=actor, target=member, changes=changes)
-    return member
+        seed_roles(org, actor=actor)
+    return org
 
 
 def seed_roles(organization, *, actor=None) -> dict[str, Role]:

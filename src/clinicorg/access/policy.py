@@ -4,11 +4,15 @@
 `can()` is the same path reduced to a bool; `require()` raises `Denied`. Scoped querysets use
 `accessible_location_ids()` so that a list never shows what a detail page would refuse.
 
+Location access itself is read by `core.scope.accessible_location_ids` (the audit log, in
+core, scopes by it too).
+
 An actor is a StaffMember (signed-in person) or an ApiToken. Both expose `organization_id`,
 `role`, `all_locations`, `is_active` and `granted_location_ids()`.
 """
 
 from clinicorg.core.errors import Decision, Denied
+from clinicorg.core.scope import accessible_location_ids, is_authenticated
 
 from .catalogue import MODULES, PERMISSIONS
 
@@ -21,17 +25,12 @@ MISSING_PERMISSION = "missing_permission"
 NO_LOCATION_ACCESS = "no_location_access"
 LOCATION_INACTIVE = "location_inactive"
 UNKNOWN_PERMISSION = "unknown_permission"
+MEMBER_OUTSIDE_ACCESS = "member_outside_access"
+
+MANAGE_STAFF = "administration.manage_staff"
 
 
-def _is_authenticated(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", True)
-
-
-def accessible_location_ids(actor) -> frozenset[int] | None:
-    """Ids of the active locations the actor may act at; None means every location of the org."""
-    if actor.all_locations:
-        return None
-    return actor.granted_location_ids()
+_is_authenticated = is_authenticated
 
 
 def explain(actor, permission: str, location=None) -> Decision:
@@ -80,21 +79,130 @@ def can(actor, permission: str, location=None) -> bool:
     return explain(actor, permission, location).allowed
 
 
-def require_all_locations(actor, permission: str = "administration.manage_staff") -> None:
-    """Only an actor with access to every location may hand out "All locations"."""
-    if accessible_location_ids(actor) is not None:
-        raise Denied(
-            Decision(
+def require(actor, permission: str, location=None) -> None:
+    decision = explain(actor, permission, location)
+    if not decision.allowed:
+        raise Denied(decision)
+
+
+# No escalation: the one rule for acting on a member and for granting access.
+#
+# An actor acts on a member only when the member's access lies within the actor's own: every
+# location the member may act at is one the actor may act at ("All locations" only for an
+# actor who has it), and every permission of the member's role is one the actor's role holds.
+# Otherwise a location-limited manager could suspend, demote or re-address the organization's
+# Administrator. And nobody grants, through any field, more than they hold. Single-record
+# actions and bulk planners (imports) call these; planners pass preloaded location ids.
+
+
+def explain_member(
+    actor, member, permission: str = MANAGE_STAFF, *, member_location_ids=None
+) -> Decision:
+    """May `actor` use `permission` on `member` (their record, status, role, access, links)?
+
+    `member_location_ids` (the member's active granted locations, primary included) spares a
+    query when a bulk planner has them preloaded.
+    """
+    ids = member_location_ids
+    if ids is None and not member.all_locations and accessible_location_ids(actor) is not None:
+        ids = member.granted_location_ids()
+    return explain_member_access(
+        actor,
+        permission,
+        label="This member",
+        primary_location=member.primary_location,
+        all_locations=member.all_locations,
+        location_ids=ids or (),
+        role=member.role,
+    )
+
+
+def explain_member_access(
+    actor, permission: str, *, label: str, primary_location, all_locations, location_ids, role
+) -> Decision:
+    """`explain_member` on plain values, for planners that memoize decisions per access shape."""
+    decision = explain(actor, permission, primary_location)
+    if not decision.allowed:
+        return decision
+    mine = accessible_location_ids(actor)
+    if mine is not None:
+        if all_locations:
+            return Decision(
+                False,
+                MEMBER_OUTSIDE_ACCESS,
+                permission,
+                f"{label} has access to all locations; only someone with access to all "
+                "locations can change their record or access.",
+            )
+        if not set(location_ids) <= mine:
+            return Decision(
+                False,
+                MEMBER_OUTSIDE_ACCESS,
+                permission,
+                f"{label} also has access to locations you cannot access; only someone with "
+                "access to all of them can change their record or access.",
+            )
+    beyond = role.permission_set - actor.role.permission_set
+    if beyond:
+        spec = PERMISSIONS[min(beyond)]
+        return Decision(
+            False,
+            MEMBER_OUTSIDE_ACCESS,
+            permission,
+            f"{label}’s role ({role.name}) includes “{spec.label}”, which your role does not; "
+            "only someone who holds every permission of their role can change their record or "
+            "access.",
+        )
+    return ALLOWED
+
+
+def require_member(actor, member, permission: str = MANAGE_STAFF, **kwargs) -> None:
+    decision = explain_member(actor, member, permission, **kwargs)
+    if not decision.allowed:
+        raise Denied(decision)
+
+
+def explain_grant(
+    actor,
+    *,
+    permissions=(),
+    all_locations: bool = False,
+    locations=(),
+    permission: str = MANAGE_STAFF,
+) -> Decision:
+    """May `actor` give someone these permissions (a role), "All locations", or `locations`?"""
+    missing = sorted(set(permissions) - actor.role.permission_set)
+    if missing:
+        label = PERMISSIONS[missing[0]].label
+        return Decision(
+            False,
+            MISSING_PERMISSION,
+            missing[0],
+            f"You cannot grant “{label}” ({missing[0]}): your own role does not include it.",
+        )
+    mine = accessible_location_ids(actor)
+    if mine is None:
+        return ALLOWED
+    if all_locations:
+        return Decision(
+            False,
+            NO_LOCATION_ACCESS,
+            permission,
+            "Only someone with access to all locations can grant “All locations”.",
+        )
+    for location in locations:
+        if location.pk not in mine:
+            return Decision(
                 False,
                 NO_LOCATION_ACCESS,
                 permission,
-                "Only someone with access to all locations can grant “All locations”.",
+                "You cannot grant access to a location you have no access to yourself.",
             )
-        )
+    return ALLOWED
 
 
-def require(actor, permission: str, location=None) -> None:
-    decision = explain(actor, permission, location)
+def require_grant(actor, **kwargs) -> None:
+    decision = explain_grant(actor, **kwargs)
     if not decision.allowed:
         raise Denied(decision)
 
@@ -175,17 +283,6 @@ def staff_scope(queryset, actor, permission: str | None = None):
 def location_scope(queryset, actor, permission: str | None = None):
     """Locations of the actor's organization the actor can access (active ones, unless all)."""
     return _scoped(queryset, actor, permission, "id", "status")
-
-
-def audit_scope(queryset, actor):
-    """Audit events of the organization; a location-scoped reader sees only their locations'."""
-    if not _is_authenticated(actor):
-        return queryset.none()
-    queryset = queryset.filter(organization_id=actor.organization_id)
-    ids = accessible_location_ids(actor)
-    if ids is not None:
-        queryset = queryset.filter(location_id__in=ids)
-    return queryset
 
 
 def org_scope(queryset, actor):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 
+from .scope import audit_scope
 from .validators import validate_npi, validate_timezone
 
 
@@ -50,8 +51,6 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 class AuditEventQuerySet(AppendOnlyQuerySet):
     def visible_to(self, actor):
-        from clinicorg.access.policy import audit_scope
-
         return audit_scope(self, actor)
 
 

@@ -143,17 +143,13 @@ def set_location_status(location: Location, status: str, *, actor) -> Location:
 
 def location_references(location: Location) -> dict[str, int]:
     """What refers to a location, by kind, for the refusal message of a delete."""
-    from clinicorg.staff.models import StaffMember, Supervisor
-
     counts = {
-        "primary location of staff members": StaffMember.objects.filter(
-            primary_location=location
-        ).count(),
+        "primary location of staff members": location.primary_staff.count(),
         "additional location of staff members": location.granted_staff.count(),
         "managers": location.managers.count(),
         "payer enrollments": location.payer_enrollments.count(),
         "API tokens": location.api_tokens.count(),
-        "supervisor assignments": Supervisor.objects.filter(locations=location).count(),
+        "supervisor assignments": location.supervisor_scopes.count(),
         "appointments": location.appointments.count(),
     }
     return {k: v for k, v in counts.items() if v}
@@ -202,33 +198,6 @@ def remove_payer_enrollment(enrollment: PayerEnrollment, *, actor) -> None:
     with transaction.atomic():
         record_delete("remove_payer_enrollment", enrollment, ENROLLMENT_FIELDS, actor=actor)
         enrollment.delete()
-
-
-def set_location_managers(location: Location, staff_ids, *, actor) -> dict:
-    """Replace the managers of a location; they must be current staff of the organization."""
-    from clinicorg.staff.models import StaffMember, Status
-
-    policy.require(actor, P.MANAGE_LOCATIONS, location)
-    wanted = set(staff_ids)
-    found = {
-        m.id: m
-        for m in StaffMember.objects.filter(
-            organization_id=location.organization_id, id__in=wanted
-        ).exclude(status=Status.DEACTIVATED)
-    }
-    missing = wanted - found.keys()
-    if missing:
-        raise ValidationError(
-            {"managers": f"No current staff member with id {', '.join(map(str, sorted(missing)))}."}
-        )
-    with transaction.atomic():
-        before = sorted(str(m) for m in location.managers.all())
-        location.managers.set(found.values())
-        after = sorted(str(m) for m in found.values())
-        changes = {"managers": [before, after]} if before != after else {}
-        if changes:
-            audit.record("set_location_managers", actor=actor, target=location, changes=changes)
-    return changes
 
 
 # Departments and positions: the same life (create, rename, activate/deactivate).

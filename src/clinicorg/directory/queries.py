@@ -1,7 +1,11 @@
 """Scoped reads and the filters shared by list pages, exports and the API."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
+from clinicorg.access.queries import visible_member_count
 
 from .models import Department, EmployeeCategory, Location, Position
 
@@ -44,6 +48,36 @@ def get_location(actor, pk) -> Location:
     return get_object_or_404(Location.objects.visible_to(actor), pk=pk)
 
 
+def access_location_by_id(actor, pk, permission: str = P.MANAGE_LOCATIONS) -> Location:
+    """A location fetched inside the actor's scope (404 outside it) and authorized (403).
+
+    Every front end fetches a location it acts on through this one call.
+    """
+    location = get_location(actor, pk)
+    policy.require(actor, permission, location)
+    return location
+
+
+def visible_managers(actor) -> Prefetch:
+    """Prefetch each location's managers that the actor may see, as `visible_managers`.
+
+    A manager outside the actor's scope (a regional manager, say) is not shown: their name
+    and email are not the actor's to read.
+    """
+    staff = Location._meta.get_field("managers").related_model
+    scoped = policy.staff_scope(staff.objects.all(), actor).order_by("last_name", "first_name")
+    return Prefetch("managers", queryset=scoped, to_attr="visible_managers")
+
+
+def location_detail(actor, pk, permission: str = P.MANAGE_LOCATIONS) -> Location:
+    """`access_location_by_id` with what a location's page shows: enrollments, managers."""
+    access_location_by_id(actor, pk, permission)
+    qs = Location.objects.visible_to(actor).prefetch_related(
+        "payer_enrollments", visible_managers(actor)
+    )
+    return qs.get(pk=pk)
+
+
 def active_locations(actor):
     """Pickers: active locations only (inactive ones vanish from pickers)."""
     return Location.objects.visible_to(actor).active().order_by("name")
@@ -61,12 +95,16 @@ def filter_named(queryset, *, q: str = "", active: str = ""):
 
 
 def departments_for(actor, **filters):
-    qs = Department.objects.visible_to(actor).annotate(member_count=Count("members"))
+    qs = Department.objects.visible_to(actor).annotate(
+        member_count=visible_member_count(actor, Department)
+    )
     return filter_named(qs, **filters)
 
 
 def positions_for(actor, **filters):
-    qs = Position.objects.visible_to(actor).annotate(member_count=Count("members"))
+    qs = Position.objects.visible_to(actor).annotate(
+        member_count=visible_member_count(actor, Position)
+    )
     return filter_named(qs, **filters)
 
 
@@ -80,7 +118,9 @@ def filter_categories(queryset, *, q: str = "", status: str = ""):
 
 
 def categories_for(actor, **filters):
-    qs = EmployeeCategory.objects.visible_to(actor).annotate(member_count=Count("members"))
+    qs = EmployeeCategory.objects.visible_to(actor).annotate(
+        member_count=visible_member_count(actor, EmployeeCategory)
+    )
     return filter_categories(qs, **filters)
 
 

@@ -228,8 +228,12 @@ class Supervisor(models.Model):
     staff = models.OneToOneField(
         StaffMember, on_delete=models.PROTECT, related_name="supervisor_appointment"
     )
-    locations = models.ManyToManyField("directory.Location", blank=True, related_name="+")
-    departments = models.ManyToManyField("directory.Department", blank=True, related_name="+")
+    locations = models.ManyToManyField(
+        "directory.Location", blank=True, related_name="supervisor_scopes"
+    )
+    departments = models.ManyToManyField(
+        "directory.Department", blank=True, related_name="supervisor_scopes"
+    )
     appointed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

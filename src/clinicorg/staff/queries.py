@@ -4,8 +4,11 @@
 share; `staff_for` starts from the actor's scope and loads what a list row shows in one query.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
+
+from clinicorg.access import policy
+from clinicorg.access.catalogue import P
 
 from .models import StaffMember, Status
 
@@ -101,10 +104,32 @@ def filter_staff(
     return queryset.order_by(*_order(sort))
 
 
+def _scoped_members(actor):
+    """Members the actor may see, each with `supervisor_visible`: whether their supervisor is
+    one the actor may see too. A supervisor outside the actor's scope is not shown (their name
+    and email are not the actor's to read) and is kept unchanged by the actor's edits."""
+    boss = StaffMember.objects.visible_to(actor).filter(pk=OuterRef("supervisor_id"))
+    return (
+        StaffMember.objects.visible_to(actor)
+        .select_related(*LIST_RELATED)
+        .annotate(supervisor_visible=Exists(boss))
+    )
+
+
 def staff_for(actor, **filters):
     """Staff the actor may see, filtered, with what a list row shows (constant queries)."""
-    qs = StaffMember.objects.visible_to(actor).select_related(*LIST_RELATED)
-    return filter_staff(qs, **filters)
+    return filter_staff(_scoped_members(actor), **filters)
+
+
+def access_staff_by_id(actor, pk, permission: str = P.MANAGE_STAFF) -> StaffMember:
+    """A member fetched inside the actor's scope (404 outside it) and authorized (403).
+
+    Reading needs `permission` at the member's primary location; changing them is decided by
+    each action through `policy.explain_member`.
+    """
+    member = get_staff(actor, pk)
+    policy.require(actor, permission, member.primary_location)
+    return member
 
 
 def get_staff(actor, pk) -> StaffMember:
@@ -113,7 +138,4 @@ def get_staff(actor, pk) -> StaffMember:
         pk = int(pk)
     except (TypeError, ValueError):
         pk = 0
-    return get_object_or_404(
-        StaffMember.objects.visible_to(actor).select_related(*LIST_RELATED),
-        pk=pk,
-    )
+    return get_object_or_404(_scoped_members(actor), pk=pk)

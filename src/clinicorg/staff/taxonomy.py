@@ -262,12 +262,21 @@ def search_queryset(text: str, *, include_retired: bool = False):
     return qs.annotate(rank=rank).order_by("rank", "classification", "specialization", "code")
 
 
-def check_codes(codes, *, held=()) -> dict[str, str]:
+def code_set() -> dict[str, str]:
+    """The whole loaded code set as {code: version that retired it, or ""}; empty if none.
+
+    For bulk planners, which check many members' codes against it without a query each.
+    """
+    return dict(TaxonomyCode.objects.values_list("code", "retired_in"))
+
+
+def check_codes(codes, *, held=(), known: dict[str, str] | None = None) -> dict[str, str]:
     """Problems with taxonomy codes to assign, {code: message}; empty when all are fine.
 
     Format is always checked. When a code set is loaded, a newly added code must be a current
     code of it; codes the member already holds (`held`) stay valid even if the set has since
     retired them or was loaded after they were assigned, so other edits are never blocked.
+    `known` is the preloaded `code_set()` (bulk planners); without it the codes are looked up.
     """
     problems: dict[str, str] = {}
     for code in codes:
@@ -276,9 +285,14 @@ def check_codes(codes, *, held=()) -> dict[str, str]:
         except ValidationError as exc:
             problems[code] = exc.messages[0]
     rest = [c for c in codes if c not in problems and c not in held]
-    if not rest or not code_set_loaded():
+    if not rest:
         return problems
-    known = dict(TaxonomyCode.objects.filter(code__in=rest).values_list("code", "retired_in"))
+    if known is None:
+        if not code_set_loaded():
+            return problems
+        known = dict(TaxonomyCode.objects.filter(code__in=rest).values_list("code", "retired_in"))
+    elif not known:
+        return problems
     for code in rest:
         if code not in known:
             problems[code] = f"{code} is not in the loaded NUCC taxonomy code set."

@@ -354,64 +354,8 @@ def run_job(job_id: int, *, actor=None, listener=None) -> ImportJob:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _audit_columns():
-    return [
-        "organization_id",
-        "occurred_at",
-        "actor_id",
-        "actor_token_id",
-        "actor_label",
-        "action",
-        "target_type",
-        "target_id",
-        "target_label",
-        "location_id",
-        "changes",
-        "request_id",
-        "ip",
-    ]
-
-
-def _audit_base(actor) -> tuple:
-    token = actor if isinstance(actor, ApiToken) else None
-    member = actor if isinstance(actor, StaffMember) else None
-    ctx = context.current()
-    return (
-        actor.organization_id,
-        timezone.now(),
-        member.pk if member else None,
-        token.pk if token else None,
-        audit.actor_label(actor)[:300],
-        ctx.request_id,
-        ctx.ip,
-    )
-
-
-def _audit_rows(base, action, target_type, items):
-    """items: (target id, label, location id, changes) -> AuditEvent tuples."""
-    org, when, actor_id, token_id, label, request_id, ip = base
-    for target_id, target_label, location_id, changes in items:
-        yield (
-            org,
-            when,
-            actor_id,
-            token_id,
-            label,
-            action,
-            target_type,
-            str(target_id),
-            (target_label or "")[:300],
-            location_id,
-            changes,
-            request_id,
-            ip,
-        )
-
-
 def write_staff(plan, *, actor, report=None) -> list[tuple[int, dict]]:
     """Write a validated staff plan; returns (id, values) of the new members to invite."""
-    from clinicorg.core.models import AuditEvent
-
     lookups = plan.lookups
     now = timezone.now()
     org_id = actor.organization_id
@@ -469,7 +413,6 @@ def write_staff(plan, *, actor, report=None) -> list[tuple[int, dict]]:
     )
     if report is not None:
         report(Phase.WRITING, 0.6, force=True)
-    base = _audit_base(actor)
     location_by_id = lookups.location_by_id
     # Foreign keys appear in the audit log by name, as core.audit.snapshot renders them.
     by_name = {
@@ -507,13 +450,14 @@ def write_staff(plan, *, actor, report=None) -> list[tuple[int, dict]]:
             label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
             yield pk, label or values["email"], values["primary_location_id"], changes
 
-    bulk.insert_rows(
-        AuditEvent,
-        _audit_columns(),
-        _audit_rows(base, "create_staff", "staffmember", create_events()),
+    audit.record_many(
+        "create_staff",
+        "staffmember",
+        create_events(),
+        actor=actor,
     )
     if plan.updates:
-        _write_staff_updates(plan, actor=actor, base=base, now=now)
+        _write_staff_updates(plan, actor=actor, now=now)
     if report is not None:
         report(Phase.WRITING, 1, force=True)
     return [(pk, c["values"]) for pk, c in zip(ids, creates, strict=True) if c["invite"]]
@@ -540,9 +484,7 @@ def invitees(org_id: int, invited) -> list[StaffMember]:
     return members
 
 
-def _write_staff_updates(plan, *, actor, base, now) -> None:
-    from clinicorg.core.models import AuditEvent
-
+def _write_staff_updates(plan, *, actor, now) -> None:
     lookups = plan.lookups
     audit_value = validators._audit_value
     audit_name = validators.audit_name
@@ -595,14 +537,10 @@ def _write_staff_updates(plan, *, actor, base, now) -> None:
                 for i, code in enumerate(u["taxonomies"])
             ),
         )
-    bulk.insert_rows(
-        AuditEvent, _audit_columns(), _audit_rows(base, "update_staff", "staffmember", events)
-    )
+    audit.record_many("update_staff", "staffmember", events, actor=actor)
 
 
 def write_locations(plan, *, actor) -> None:
-    from clinicorg.core.models import AuditEvent
-
     now = timezone.now()
     fields = list(Location._meta.concrete_fields)
     columns = [f.attname for f in fields]
@@ -654,16 +592,9 @@ def write_locations(plan, *, actor) -> None:
         ["location_id", "staffmember_id"],
         ((pk, staff_id) for pk, staff_ids in managed for staff_id in staff_ids),
     )
-    base = _audit_base(actor)
     n_creates = len(plan.creates)
-    bulk.insert_rows(
-        AuditEvent,
-        _audit_columns(),
-        [
-            *_audit_rows(base, "create_location", "location", events[:n_creates]),
-            *_audit_rows(base, "update_location", "location", events[n_creates:]),
-        ],
-    )
+    audit.record_many("create_location", "location", events[:n_creates], actor=actor)
+    audit.record_many("update_location", "location", events[n_creates:], actor=actor)
 
 
 @dataclass

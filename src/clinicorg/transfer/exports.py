@@ -13,8 +13,9 @@ from django.db.models import Prefetch
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
-from clinicorg.directory.queries import locations_for
-from clinicorg.staff.models import StaffMember, TaxonomyAssignment
+from clinicorg.directory.models import Location
+from clinicorg.directory.queries import locations_for, visible_managers
+from clinicorg.staff.models import TaxonomyAssignment
 from clinicorg.staff.queries import staff_for
 
 from .columns import COLUMNS
@@ -34,7 +35,8 @@ def neutralize(value) -> str:
 def staff_rows(actor, filters: dict):
     """Header, then one row per member the actor may see, in the list's filters and order."""
     qs = staff_for(actor, **filters).prefetch_related(
-        "extra_locations",
+        # Only the granted locations and the supervisor the actor may see.
+        Prefetch("extra_locations", queryset=Location.objects.visible_to(actor)),
         Prefetch("taxonomies", queryset=TaxonomyAssignment.objects.order_by("-is_primary", "code")),
     )
     yield [c.label for c in STAFF_EXPORT_COLUMNS]
@@ -50,7 +52,7 @@ def staff_rows(actor, filters: dict):
             "department": m.department.name if m.department_id else "",
             "position": m.position.name if m.position_id else "",
             "category": m.category.name if m.category_id else "",
-            "supervisor": m.supervisor.email if m.supervisor_id else "",
+            "supervisor": m.supervisor.email if m.supervisor_id and m.supervisor_visible else "",
             "employee_id": m.employee_id,
             "phone": m.phone,
             "hire_date": m.hire_date.isoformat() if m.hire_date else "",
@@ -64,16 +66,14 @@ def staff_rows(actor, filters: dict):
 
 
 def location_rows(actor, filters: dict):
-    qs = locations_for(actor, **filters).prefetch_related(
-        Prefetch("managers", queryset=StaffMember.objects.only("id", "email"))
-    )
+    qs = locations_for(actor, **filters).prefetch_related(visible_managers(actor))
     columns = COLUMNS["locations"]
     yield [c.label for c in columns]
     for loc in qs.iterator(chunk_size=2000):
         row = []
         for c in columns:
             if c.key == "managers":
-                value = "; ".join(sorted(m.email for m in loc.managers.all()))
+                value = "; ".join(sorted(m.email for m in loc.visible_managers))
             else:
                 value = getattr(loc, c.key)
             if isinstance(value, bool):

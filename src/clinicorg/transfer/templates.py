@@ -5,6 +5,7 @@ import io
 
 import xlsxwriter
 
+from clinicorg.access import policy
 from clinicorg.access.models import Role
 from clinicorg.core.validators import PLACE_OF_SERVICE, timezone_names
 from clinicorg.directory.models import (
@@ -51,18 +52,25 @@ INSTRUCTIONS = {
 }
 
 
-def choice_lists(organization) -> dict[str, list[str]]:
-    """The dropdown values, from the organization's current data (one query each)."""
-    org = organization
+def choice_lists(actor) -> dict[str, list[str]]:
+    """The dropdown values the actor may use, from the organization's data (one query each).
+
+    Only what an import by this actor accepts: the active locations in their scope and the
+    roles they may grant (policy.explain_grant), so no list names what is not theirs.
+    """
+    org = actor.organization_id
     return {
         "locations": list(
-            Location.objects.filter(organization=org, status=ActiveStatus.ACTIVE)
+            Location.objects.visible_to(actor)
+            .filter(status=ActiveStatus.ACTIVE)
             .order_by("code")
             .values_list("code", flat=True)
         ),
-        "roles": list(
-            Role.objects.filter(organization=org).order_by("name").values_list("name", flat=True)
-        ),
+        "roles": [
+            role.name
+            for role in Role.objects.filter(organization=org).order_by("name")
+            if policy.explain_grant(actor, permissions=role.permission_set).allowed
+        ],
         "categories": list(
             EmployeeCategory.objects.filter(organization=org, status="active")
             .order_by("name")
@@ -99,16 +107,16 @@ def example_row(kind: str, lists: dict) -> list[str]:
     return row
 
 
-def template_csv(kind: str, organization) -> bytes:
+def template_csv(kind: str, actor) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([c.label for c in COLUMNS[kind]])
-    writer.writerow(example_row(kind, choice_lists(organization)))
+    writer.writerow(example_row(kind, choice_lists(actor)))
     return out.getvalue().encode("utf-8")
 
 
-def template_xlsx(kind: str, organization) -> bytes:
-    lists = choice_lists(organization)
+def template_xlsx(kind: str, actor) -> bytes:
+    lists = choice_lists(actor)
     columns = COLUMNS[kind]
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
@@ -181,5 +189,6 @@ def template_xlsx(kind: str, organization) -> bytes:
     return buf.getvalue()
 
 
-def build_template(kind: str, fmt: str, organization) -> bytes:
-    return template_xlsx(kind, organization) if fmt == "xlsx" else template_csv(kind, organization)
+def build_template(kind: str, fmt: str, actor) -> bytes:
+    """An import template for `actor`, whose dropdowns hold only what they may use."""
+    return template_xlsx(kind, actor) if fmt == "xlsx" else template_csv(kind, actor)

@@ -21,12 +21,9 @@ from django.db.models import CharField
 from django.db.models.functions import Lower
 
 from clinicorg.access import policy
-from clinicorg.access.actions import ensure_may_grant
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
-from clinicorg.core.errors import Denied
-from clinicorg.core.validators import validate_taxonomy_format
-from clinicorg.directory.actions import _LOCATION_CONSTRAINTS
+from clinicorg.directory.actions import _LOCATION_CONSTRAINTS, LOCATION_AUDIT_FIELDS
 from clinicorg.directory.models import (
     ActiveStatus,
     Department,
@@ -34,15 +31,10 @@ from clinicorg.directory.models import (
     Location,
     Position,
 )
-from clinicorg.staff.actions.records import (
-    EMAIL_TAKEN,
-    STAFF_CONSTRAINTS,
-    SUPERVISOR_NOT_APPOINTED,
-    SUPERVISOR_SELF,
-    normalize_email,
-    reference_error,
-)
+from clinicorg.staff import rules, taxonomy
+from clinicorg.staff.actions.records import normalize_email
 from clinicorg.staff.models import StaffMember, Status, Supervisor, TaxonomyAssignment
+from clinicorg.staff.rules import EMAIL_TAKEN, reference_error
 
 from .columns import COLUMNS, column_letter, header_index, normalize_header
 from .readers import Table
@@ -329,13 +321,12 @@ class StaffLookups:
             label = f"{first} {last}".strip() or email
             self.supervisors[email.lower()] = (staff_id, label)
             self.supervisor_by_id[staff_id] = label
-        self._taxonomy: set[str] | None = None
+        self._taxonomy: dict[str, str] | None = None
 
-    def taxonomy_codes(self) -> set[str]:
+    def taxonomy_codes(self) -> dict[str, str]:
+        """The loaded NUCC code set, {code: version that retired it or ""}; empty if none."""
         if self._taxonomy is None:
-            from clinicorg.staff.models import TaxonomyCode
-
-            self._taxonomy = set(TaxonomyCode.objects.values_list("code", flat=True))
+            self._taxonomy = taxonomy.code_set()
         return self._taxonomy
 
     def role_names(self) -> str:
@@ -343,7 +334,7 @@ class StaffLookups:
 
 
 # What the preview reads of existing members: their key, status and every imported value.
-_EXISTING_FIELDS = ("id", "organization_id", "status", *STAFF_VALUE_FIELDS)
+_EXISTING_FIELDS = ("id", "organization_id", "status", "all_locations", *STAFF_VALUE_FIELDS)
 
 
 def _existing_by_email(emails) -> dict[str, dict]:
@@ -466,13 +457,123 @@ def _unique_in_file(
 
     The first row that may hold it is remembered in `seen`.
     """
-    other = taken.get(value)
-    if other is not None and other != own_id:
-        return taken_message
+    message = rules.unique_error(value, own_id, taken, taken_message)
+    if message:
+        return message
     if value in seen:
         return f"This {what} appears more than once in the file (row {seen[value]})."
     seen[value] = row
     return None
+
+
+class _Scope:
+    """What the acting person may see and do, read once for a whole staff file.
+
+    Every decision is the policy's own (`explain`, `explain_grant`, `explain_member_access`),
+    memoized per location, per role and per shape of a member's access; the planner only
+    preloads the data those functions look at.
+    """
+
+    def __init__(self, actor, lookups: StaffLookups, existing: dict, *, updating: bool):
+        self.actor = actor
+        self.lookups = lookups
+        self.org_id = actor.organization_id
+        visible_locations = set(Location.objects.visible_to(actor).values_list("id", flat=True))
+        self.locations = {
+            code: ref for code, ref in lookups.locations.items() if ref.id in visible_locations
+        }
+        ours = [r["id"] for r in existing.values() if r["organization_id"] == self.org_id]
+        self.visible_ids: set[int] = set()
+        self.extra_of: dict[int, set[int]] = {}
+        if updating and ours:
+            for chunk in _chunks(ours):
+                self.visible_ids.update(
+                    StaffMember.objects.visible_to(actor)
+                    .filter(id__in=chunk)
+                    .values_list("id", flat=True)
+                )
+            through = StaffMember.extra_locations.through
+            for chunk in _chunks(sorted(self.visible_ids)):
+                for sid, lid in through.objects.filter(staffmember_id__in=chunk).values_list(
+                    "staffmember_id", "location_id"
+                ):
+                    self.extra_of.setdefault(sid, set()).add(lid)
+        from clinicorg.staff.actions.records import appointed_supervisors
+
+        self.appointed_ids = set(
+            appointed_supervisors(actor, self.org_id).values_list("id", flat=True)
+        )
+        self._memo: dict = {}
+
+    def _location(self, loc_id: int) -> Location:
+        ref = self.lookups.location_by_id[loc_id]
+        loc = Location(id=loc_id, organization_id=self.org_id, name=ref.name)
+        loc.status = ActiveStatus.ACTIVE if ref.active else ActiveStatus.INACTIVE
+        return loc
+
+    def _memoized(self, key, decide) -> str | None:
+        if key not in self._memo:
+            decision = decide()
+            self._memo[key] = None if decision.allowed else decision.message
+        return self._memo[key]
+
+    def may_see(self, found: dict) -> bool:
+        return found["id"] in self.visible_ids
+
+    def location_denial(self, loc_id: int) -> str | None:
+        return self._memoized(
+            ("location", loc_id),
+            lambda: policy.explain(self.actor, P.MANAGE_STAFF, self._location(loc_id)),
+        )
+
+    def grant_denial(self, role_id: int) -> str | None:
+        role = self.lookups.role_objects[role_id]
+        return self._memoized(
+            ("role", role_id),
+            lambda: policy.explain_grant(self.actor, permissions=role.permission_set),
+        )
+
+    def extra_location_denial(self, loc_id: int) -> str | None:
+        return self._memoized(
+            ("grant_location", loc_id),
+            lambda: policy.explain_grant(self.actor, locations=[self._location(loc_id)]),
+        )
+
+    def member_denial(self, current: dict) -> str | None:
+        by_id = self.lookups.location_by_id
+        ids = {current["primary_location_id"], *self.extra_of.get(current["id"], ())}
+        active = frozenset(i for i in ids if by_id[i].active)
+        key = ("member", current["primary_location_id"], current["all_locations"], active)
+        key += (current["role_id"],)
+        return self._memoized(
+            key,
+            lambda: policy.explain_member_access(
+                self.actor,
+                P.MANAGE_STAFF,
+                label="This member",
+                primary_location=self._location(current["primary_location_id"]),
+                all_locations=current["all_locations"],
+                location_ids=active,
+                role=self.lookups.role_objects[current["role_id"]],
+            ),
+        )
+
+    def supervisor_chain(self) -> dict[int, int]:
+        """{member id: supervisor id} of the organization, for the reporting-loop rule."""
+        return dict(
+            StaffMember.objects.filter(organization_id=self.org_id, supervisor__isnull=False)
+            .values_list("id", "supervisor_id")
+            .iterator(chunk_size=CHUNK)
+        )
+
+    def taxonomy_held(self) -> dict[int, list[str]]:
+        held: dict[int, list[str]] = {}
+        for chunk in _chunks(sorted(self.visible_ids)):
+            for sid, code in TaxonomyAssignment.objects.filter(staff_id__in=chunk).values_list(
+                "staff_id", "code"
+            ):
+                held.setdefault(sid, []).append(code)
+        return held
 
 
 def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
@@ -495,6 +596,10 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
 
     emails_in = [normalize_email(e) for e in col("email")]
     existing = _existing_by_email({e.lower() for e in emails_in if e})
+    # Who the actor may see: members and locations outside their scope read as unknown, so a
+    # file learns nothing about them (an outside member's email is "taken", as another
+    # organization's is; an outside location's code is "no location").
+    scope = _Scope(actor, lookups, existing, updating=updating)
     taken_ids: dict[str, int] = {}
     taken_npis: dict[str, int] = {}
     with connection.cursor() as cur:
@@ -526,31 +631,12 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
         "capacity": StaffMember._meta.get_field("capacity").get_default(),
         "scheduling_step": StaffMember._meta.get_field("scheduling_step").get_default(),
     }
-    location_decisions: dict[int, str | None] = {}
-
-    def location_denial(loc_id: int) -> str | None:
-        if loc_id not in location_decisions:
-            ref = lookups.location_by_id[loc_id]
-            loc = Location(id=loc_id, organization_id=org_id, name=ref.name)
-            loc.status = ActiveStatus.ACTIVE if ref.active else ActiveStatus.INACTIVE
-            d = policy.explain(actor, P.MANAGE_STAFF, loc)
-            location_decisions[loc_id] = None if d.allowed else d.message
-        return location_decisions[loc_id]
-
-    grant_denials: dict[int, str | None] = {}
-
-    def grant_denial(role_id: int) -> str | None:
-        """Nobody hands out a permission they do not hold (access.actions.ensure_may_grant)."""
-        if role_id not in grant_denials:
-            try:
-                ensure_may_grant(actor, lookups.role_objects[role_id].permission_set)
-            except Denied as exc:
-                grant_denials[role_id] = exc.decision.message
-            else:
-                grant_denials[role_id] = None
-        return grant_denials[role_id]
-
-    ref_location = _RefMemo(lookups.locations, lambda code: f"No location with code “{code}”.")
+    location_denial, grant_denial, member_denial = (
+        scope.location_denial,
+        scope.grant_denial,
+        scope.member_denial,
+    )
+    ref_location = _RefMemo(scope.locations, lambda code: f"No location with code “{code}”.")
     ref_role = _RefMemo(
         lookups.roles, lambda name: f"No role named “{name}”. Roles: {lookups.role_names()}."
     )
@@ -561,19 +647,15 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
     named_by_id = lookups.named_by_id
 
     def rule(field, ref_id, by_id, is_change):
-        """The single-record rule for a reference (records.reference_error), per row."""
+        """The single-record rule for a reference (staff.rules.reference_error), per row."""
         return reference_error(field, by_id[ref_id], org_id, changing=is_change)
 
+    supervisor_of = scope.supervisor_chain() if "supervisor" in data and updating else {}
+    held_codes = scope.taxonomy_held() if "taxonomies" in data and updating else {}
     seen_emails: dict[str, int] = {}
     unique_cols = [
-        (
-            "employee_id",
-            taken_ids,
-            {},
-            STAFF_CONSTRAINTS["staff_employee_id_unique"][1],
-            "employee id",
-        ),
-        ("npi", taken_npis, {}, STAFF_CONSTRAINTS["staff_npi_unique"][1], "NPI"),
+        ("employee_id", taken_ids, {}, rules.EMPLOYEE_ID_TAKEN, "employee id"),
+        ("npi", taken_npis, {}, rules.NPI_TAKEN, "NPI"),
     ]
     demoted: list[tuple[int, int]] = []
     progress = _Progress(n_rows, on_progress)
@@ -615,7 +697,7 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
                 seen_emails[key] = row
             found = existing.get(key)
             if found is not None:
-                if found["organization_id"] != org_id or not updating:
+                if not (updating and scope.may_see(found)):
                     err(row, labels["email"], EMAIL_TAKEN)
                 else:
                     current = found
@@ -663,7 +745,7 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
             else:
                 values["primary_location_id"] = loc_id
         if current is not None:
-            msg = location_denial(current["primary_location_id"])
+            msg = member_denial(current)
             if msg:
                 err(row, labels["email"], msg)
         role_text = c_role[i]
@@ -699,12 +781,23 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
             text = normalize_email(c_supervisor[i]).lower()
             if text:
                 sup = lookups.supervisors.get(text)
-                if sup is None:
-                    err(row, labels["supervisor"], SUPERVISOR_NOT_APPOINTED)
-                elif current is not None and sup[0] == current["id"]:
-                    err(row, labels["supervisor"], SUPERVISOR_SELF)
+                own = current["id"] if current is not None else None
+                msg = (
+                    rules.SUPERVISOR_NOT_APPOINTED
+                    if sup is None
+                    else rules.supervisor_error(
+                        own,
+                        sup[0],
+                        is_appointed=scope.appointed_ids.__contains__,
+                        supervisor_of=supervisor_of.get,
+                    )
+                )
+                if msg:
+                    err(row, labels["supervisor"], msg)
                 else:
                     values["supervisor_id"] = sup[0]
+                    if own is not None:
+                        supervisor_of[own] = sup[0]
             elif current is None:
                 values["supervisor_id"] = None
         # Uniqueness within the organization and within the file.
@@ -723,9 +816,14 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
                     code = code.strip()
                     if not code:
                         continue
-                    ref = lookups.locations.get(code.lower())
-                    if ref is None:
-                        err(row, labels["extra_locations"], f"No location with code “{code}”.")
+                    ref = scope.locations.get(code.lower())
+                    msg = (
+                        f"No location with code “{code}”."
+                        if ref is None
+                        else scope.extra_location_denial(ref.id)
+                    )
+                    if msg:
+                        err(row, labels["extra_locations"], msg)
                     elif ref.id not in extra:
                         extra.append(ref.id)
         taxonomies = None
@@ -735,34 +833,19 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
                 taxonomies = []
                 for code in _SPLIT.split(text):
                     code = code.strip().upper()
-                    if not code:
-                        continue
-                    try:
-                        validate_taxonomy_format(code)
-                    except ValidationError as exc:
-                        err(row, labels["taxonomies"], f"“{code}”: {_first_message(exc)}")
-                        continue
-                    known = lookups.taxonomy_codes()
-                    if known and code not in known:
-                        err(
-                            row,
-                            labels["taxonomies"],
-                            f"“{code}” is not in the loaded NUCC taxonomy code set.",
-                        )
-                    elif code not in taxonomies:
+                    if code and code not in taxonomies:
                         taxonomies.append(code)
+                held = held_codes.get(current["id"], ()) if current is not None else ()
+                problems = taxonomy.check_codes(
+                    taxonomies, held=held, known=lookups.taxonomy_codes()
+                )
+                for code, message in problems.items():
+                    err(row, labels["taxonomies"], f"“{code}”: {message}")
         if c_status is not None:
             wanted = c_status[i].lower().replace(" ", "_")
-            now_status = current["status"] if current is not None else Status.PENDING
-            if wanted and wanted != now_status:
-                err(
-                    row,
-                    labels["status"],
-                    "New members are imported as Pending."
-                    if current is None
-                    else f"This member is {Status(now_status).label}; status changes need a "
-                    "reason and are made on the member's profile.",
-                )
+            msg = rules.import_status_error(current["status"] if current else None, wanted)
+            if msg:
+                err(row, labels["status"], msg)
         invite = False
         if c_invite is not None:
             text = c_invite[i]
@@ -802,14 +885,9 @@ def validate_staff(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
                 )
             else:
                 plan.unchanged += 1
-    if demoted and not (existing_admins - {pk for _r, pk in demoted}):
+    if demoted and rules.leaves_no_admin(existing_admins, [pk for _r, pk in demoted]):
         for row, _pk in demoted:
-            plan.error(
-                row,
-                labels["role"],
-                "This would leave the organization without an active Administrator; keep the "
-                "Administrator role for at least one active member.",
-            )
+            plan.error(row, labels["role"], rules.LAST_ADMIN_IN_FILE)
     if plan.updates:
         _drop_unchanged_relations(plan)
     if plan.errors:
@@ -856,20 +934,8 @@ def _drop_unchanged_relations(plan: Plan) -> None:
 
 # --- locations -------------------------------------------------------------------------------
 
-LOCATION_TEXT_FIELDS = (
-    "name",
-    "code",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "phone",
-    "timezone",
-    "status",
-    "npi",
-    "place_of_service",
-)
+# The location's own field list (directory.actions), less the yes/no column read apart.
+LOCATION_TEXT_FIELDS = tuple(f for f in LOCATION_AUDIT_FIELDS if f != "credentialing_enabled")
 
 
 def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
@@ -946,7 +1012,10 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
                 values["credentialing_enabled"] = flag
         elif current is None:
             values["credentialing_enabled"] = False
-        manager_ids = managers.parse(cell("managers"), row, plan, labels) if managers else None
+        manager_ids = None
+        if managers:
+            now = managers.current.get(current["id"], ()) if current is not None else ()
+            manager_ids = managers.parse(cell("managers"), row, plan, labels, keep=now)
         key = values.get("code", "").lower()
         if key:
             if key in seen_codes:
@@ -975,6 +1044,9 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
         else:
             changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
             before = managers.current.get(current["id"], []) if managers else []
+            if manager_ids is not None:
+                # Managers the importer cannot see stay, as on the location's page.
+                manager_ids = [*manager_ids, *(m for m in before if m in managers.hidden)]
             if manager_ids is not None and set(manager_ids) == set(before):
                 manager_ids = None
             if changes or manager_ids is not None:
@@ -998,8 +1070,9 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
 class _LocationManagers:
     """The "Manager emails" column: the members it may name, and each location's managers now.
 
-    A manager is a current (not deactivated) member the importer may see, as in the managers
-    picker of a location's page; read in one query per lookup, whatever the file's length.
+    A manager is a current (not deactivated) member the importer may see and act on
+    (policy.explain_member, as `staff.actions.set_location_managers` asks); read in one
+    query per lookup, whatever the file's length. Managers the importer cannot see are kept.
     """
 
     def __init__(self, actor, table: Table, cols: dict[str, int]):
@@ -1018,27 +1091,44 @@ class _LocationManagers:
             .exclude(status=Status.DEACTIVATED)
             .annotate(email_lower=Lower("email"))
         )
+        self.denied: dict[int, str] = {}
         for chunk in _chunks(sorted(wanted)):
-            for m in candidates.filter(email_lower__in=chunk).only(
-                "id", "email", "first_name", "last_name"
+            for m in candidates.filter(email_lower__in=chunk).select_related(
+                "role", "primary_location"
             ):
                 self.by_email[m.email_lower] = m.id
                 self.labels[m.id] = str(m)
+                decision = policy.explain_member(actor, m, P.MANAGE_LOCATIONS)
+                if not decision.allowed:
+                    self.denied[m.id] = decision.message
         self.current: dict[int, list[int]] = {}
         through = Location.managers.through
         for loc_id, staff_id in through.objects.filter(
             location__organization_id=actor.organization_id
         ).values_list("location_id", "staffmember_id"):
             self.current.setdefault(loc_id, []).append(staff_id)
-        unlabelled = {pk for ids in self.current.values() for pk in ids} - self.labels.keys()
+        named = {pk for ids in self.current.values() for pk in ids}
+        seen = set()
+        for chunk in _chunks(sorted(named)):
+            seen.update(
+                StaffMember.objects.visible_to(actor)
+                .filter(id__in=chunk)
+                .values_list("id", flat=True)
+            )
+        self.hidden = named - seen
+        unlabelled = named - self.labels.keys()
         for chunk in _chunks(sorted(unlabelled)):
             for m in StaffMember.objects.filter(id__in=chunk).only(
                 "id", "email", "first_name", "last_name"
             ):
                 self.labels[m.id] = str(m)
 
-    def parse(self, text: str, row: int, plan: Plan, labels: dict) -> list[int] | None:
-        """The member ids a cell names (None for an empty cell: the managers stay)."""
+    def parse(self, text: str, row: int, plan: Plan, labels: dict, keep=()) -> list[int] | None:
+        """The member ids a cell names (None for an empty cell: the managers stay).
+
+        Naming a member is acting on them, except for one who manages the location already
+        (`keep`), as on the location's page.
+        """
         if not text:
             return None
         ids: list[int] = []
@@ -1050,6 +1140,8 @@ class _LocationManagers:
             if pk is None:
                 message = f"No current staff member with email “{email}”."
                 plan.error(row, labels["managers"], message)
+            elif pk in self.denied and pk not in keep:
+                plan.error(row, labels["managers"], self.denied[pk])
             elif pk not in ids:
                 ids.append(pk)
         return ids

@@ -15,17 +15,18 @@ not_found (the single form answers 404).
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from clinicorg.access import actions, policy
+from clinicorg.access import actions, policy, queries
 from clinicorg.access.catalogue import MODULES, P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Decision
 from clinicorg.directory.models import Location
+from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
 from ..pagination import PageParams, paginate
@@ -133,12 +134,7 @@ def list_permissions(request):
 
 
 def _roles(actor):
-    visible = policy.staff_scope(StaffMember.objects.all(), actor).values("pk")
-    return (
-        policy.org_scope(Role.objects.all(), actor)
-        .annotate(member_count=Count("members", filter=Q(members__in=visible), distinct=True))
-        .order_by("name", "id")
-    )
+    return queries.roles_for(actor)
 
 
 def _role_out(role: Role) -> dict:
@@ -264,7 +260,7 @@ def set_access(request, staff_id: int, payload: AccessIn):
         raise ValidationError(
             {"locations": f"No such location in this organization: {sorted(missing)[0]}."}
         )
-    member = actions.set_location_access(
+    member = staff_actions.set_location_access(
         member, all_locations=payload.all_locations, locations=locations, actor=request.auth
     )
     return _access_out(member)
@@ -280,7 +276,7 @@ def set_role(request, staff_id: int, payload: StaffRoleIn):
     role = policy.org_scope(Role.objects.all(), request.auth).filter(pk=payload.role).first()
     if role is None:
         raise ValidationError({"role": "No such role in this organization."})
-    actions.change_staff_role(member, role, actor=request.auth)
+    staff_actions.change_staff_role(member, role, actor=request.auth)
     return _access_out(_member(request.auth, staff_id))
 
 

@@ -1,7 +1,7 @@
 """/api/v1/audit-events: the audit log, read-only, with the filters of the audit log page.
 
 Needs `administration.view_audit_log`. A token limited to some locations sees the events of
-those locations only (see access.policy.audit_scope).
+those locations only (see core.scope.audit_scope).
 """
 
 from datetime import date, datetime

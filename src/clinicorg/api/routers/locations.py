@@ -9,6 +9,7 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.models import PayerEnrollment
+from clinicorg.staff import actions as staff_actions
 
 from ..pagination import PageParams, paginate
 from ..schemas import ERRORS
@@ -51,6 +52,23 @@ class LocationOut(Schema):
 class LocationDetailOut(LocationOut):
     payer_enrollments: list[EnrollmentOut]
     managers: list[ManagerOut]
+
+    @staticmethod
+    def resolve_payer_enrollments(obj):
+        return list(obj.payer_enrollments.all())
+
+    @staticmethod
+    def resolve_managers(obj):
+        return _managers(obj)
+
+    @staticmethod
+    def resolve_staff_count(obj):
+        return None
+
+
+def _managers(location) -> list[dict]:
+    """The location's managers the caller may see (queries.visible_managers)."""
+    return [{"id": m.id, "email": m.email, "name": m.full_name} for m in location.visible_managers]
 
 
 class LocationIn(Schema):
@@ -116,20 +134,12 @@ class LocationPage(Schema):
 
 
 def _location(actor, location_id):
-    """A location the actor may manage, or 404; without the permission, 403 first."""
-    policy.require(actor, P.MANAGE_LOCATIONS)
-    return queries.get_location(actor, location_id)
+    """A location the actor may manage: 404 outside their scope, 403 without the permission."""
+    return queries.access_location_by_id(actor, location_id)
 
 
 def _detail(actor, pk):
-    location = queries.get_location(actor, pk)
-    enrollments = list(location.payer_enrollments.all())
-    managers = [
-        {"id": m.id, "email": m.email, "name": m.full_name} for m in location.managers.all()
-    ]
-    out = LocationDetailOut.from_orm(location).dict()
-    out.update(payer_enrollments=enrollments, managers=managers, staff_count=None)
-    return out
+    return queries.location_detail(actor, pk)
 
 
 @router.get("", response={200: LocationPage, **ERRORS}, summary="List locations")
@@ -148,7 +158,6 @@ def create_location(request, payload: LocationIn):
 
 @router.get("/{int:location_id}", response={200: LocationDetailOut, **ERRORS})
 def get_location(request, location_id: int):
-    policy.require(request.auth, P.MANAGE_LOCATIONS)
     return _detail(request.auth, location_id)
 
 
@@ -210,5 +219,5 @@ def remove_enrollment(request, location_id: int, enrollment_id: int):
 @router.put("/{int:location_id}/managers", response={200: list[ManagerOut], **ERRORS})
 def set_managers(request, location_id: int, payload: ManagersIn):
     location = _location(request.auth, location_id)
-    actions.set_location_managers(location, payload.staff, actor=request.auth)
-    return [{"id": m.id, "email": m.email, "name": m.full_name} for m in location.managers.all()]
+    staff_actions.set_location_managers(location, payload.staff, actor=request.auth)
+    return _managers(_detail(request.auth, location_id))

@@ -141,7 +141,7 @@ def _out(m: StaffMember) -> dict:
         "department": _ref(m.department),
         "position": _ref(m.position),
         "category": _ref(m.category),
-        "supervisor": _ref(m.supervisor, "full_name"),
+        "supervisor": _ref(m.supervisor, "full_name") if m.supervisor_visible else None,
         "employee_id": m.employee_id,
         "phone": m.phone,
         "hire_date": m.hire_date,
@@ -173,6 +173,7 @@ LIST_VALUES = (
     "supervisor_id",
     "supervisor__first_name",
     "supervisor__last_name",
+    "supervisor_visible",
 )
 
 
@@ -181,7 +182,7 @@ def _row_out(row: dict) -> dict:
     for field in _NAMED_REFS:
         pk = row[f"{field}_id"]
         out[field] = {"id": pk, "name": row[f"{field}__name"]} if pk is not None else None
-    sup = row["supervisor_id"]
+    sup = row["supervisor_id"] if row["supervisor_visible"] else None
     name = f"{row['supervisor__first_name']} {row['supervisor__last_name']}".strip()
     out["supervisor"] = {"id": sup, "name": name} if sup is not None else None
     return out
@@ -202,7 +203,9 @@ def _invitation_state(inv) -> str:
 def _detail(actor, pk) -> dict:
     member = queries.get_staff(actor, pk)
     out = _out(member)
-    out["extra_locations"] = [_ref(loc) for loc in member.extra_locations.order_by("name")]
+    # Only the granted locations the caller may see: the others are not theirs to read.
+    granted = member.extra_locations.filter(pk__in=Location.objects.visible_to(actor))
+    out["extra_locations"] = [_ref(loc) for loc in granted.order_by("name")]
     last = member.invitations.order_by("-created_at").first()
     out["invitation"] = (
         {
@@ -312,7 +315,7 @@ def create_staff(request, payload: StaffIn):
 
 @router.get("/staff/{int:staff_id}", response={200: StaffDetailOut, **ERRORS})
 def get_staff(request, staff_id: int):
-    policy.require(request.auth, P.MANAGE_STAFF)
+    queries.access_staff_by_id(request.auth, staff_id)
     return _detail(request.auth, staff_id)
 
 
@@ -321,8 +324,7 @@ def update_staff(request, staff_id: int, payload: StaffPatch):
     """Edit record fields. `email` can only change for a deactivated member (it frees the old
     address). Change the status with POST /staff/{id}/status."""
     actor = request.auth
-    policy.require(actor, P.MANAGE_STAFF)
-    member = queries.get_staff(actor, staff_id)
+    member = queries.access_staff_by_id(actor, staff_id)
     data = payload.dict(exclude_unset=True)
     for required in ("first_name", "last_name", "primary_location", "role"):
         if required in data and data[required] in (None, ""):
@@ -344,8 +346,7 @@ def change_status(request, staff_id: int, payload: StatusIn):
     """Move along pending → active; active ↔ on_leave/suspended; any → deactivated;
     deactivated → active. A reason is required. Deactivation revokes access at once."""
     actor = request.auth
-    policy.require(actor, P.MANAGE_STAFF)
-    member = queries.get_staff(actor, staff_id)
+    member = queries.access_staff_by_id(actor, staff_id)
     actions.change_staff_status(member, payload.status, payload.reason, actor=actor)
     return _detail(actor, staff_id)
 
@@ -358,8 +359,7 @@ def resend_invitation(request, staff_id: int):
     """A new invitation link; the previous one stops working. Limited to
     3 invitations per member per hour (429 with `details.retry_after_minutes`)."""
     actor = request.auth
-    policy.require(actor, P.MANAGE_STAFF)
-    member = queries.get_staff(actor, staff_id)
+    member = queries.access_staff_by_id(actor, staff_id)
     try:
         actions.resend_invitation(member, actor=actor)
     except Conflict as exc:
@@ -372,7 +372,6 @@ def resend_invitation(request, staff_id: int):
 @router.delete("/staff/{int:staff_id}/invitation", response={204: None, **ERRORS, 409: Error})
 def revoke_invitation(request, staff_id: int):
     actor = request.auth
-    policy.require(actor, P.MANAGE_STAFF)
-    member = queries.get_staff(actor, staff_id)
+    member = queries.access_staff_by_id(actor, staff_id)
     actions.revoke_invitation(member, actor=actor)
     return Status(204, None)

@@ -183,7 +183,7 @@ def import_template(
 ):
     policy.require(request.auth, P.IMPORT_EXPORT)
     policy.require(request.auth, P.MANAGE_STAFF if kind == Kind.STAFF else P.MANAGE_LOCATIONS)
-    content = build_template(kind, format, request.auth.organization)
+    content = build_template(kind, format, request.auth)
     return _file(content, CONTENT_TYPES[format], f"{kind}-template.{format}")
 
 

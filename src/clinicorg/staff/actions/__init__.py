@@ -3,8 +3,10 @@
 - records: creating and editing member records, shared validation
 - lifecycle: invitations, acceptance, status changes, email changes
 - people: supervisors, provider credentials, taxonomy, own profile
+- access: a member's role and location access rules
 """
 
+from .access import *  # noqa: F403
 from .lifecycle import *  # noqa: F403
 from .people import *  # noqa: F403
 from .records import *  # noqa: F403

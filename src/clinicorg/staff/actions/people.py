@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinicorg.access import policy
-from clinicorg.access.catalogue import P
 from clinicorg.core import audit
 from clinicorg.core.errors import Conflict, Decision, Denied
 from clinicorg.core.validators import validate_npi
@@ -26,7 +25,8 @@ from ..models import (
     Supervisor,
     TaxonomyAssignment,
 )
-from .records import STAFF_CONSTRAINTS
+from ..rules import SUPERVISOR_NOT_APPOINTED, supervisor_error
+from .records import STAFF_CONSTRAINTS, appointed_supervisors
 
 __all__ = [
     "US_STATES",
@@ -65,7 +65,7 @@ _LICENSE_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-/]*$")
 
 
 def _manage(actor, member: StaffMember) -> None:
-    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    policy.require_member(actor, member)
 
 
 def _locked(member: StaffMember) -> StaffMember:
@@ -161,10 +161,11 @@ def remove_supervisor(
         if (
             not isinstance(reassign_to, Supervisor)
             or reassign_to.organization_id != supervisor.organization_id
+            or not appointed_supervisors(actor, supervisor.organization_id)
+            .filter(pk=reassign_to.staff_id)
+            .exists()
         ):
-            raise ValidationError(
-                {"reassign_to": "Choose one of the organization's appointed supervisors."}
-            )
+            raise ValidationError({"reassign_to": SUPERVISOR_NOT_APPOINTED})
         if reassign_to.pk == supervisor.pk:
             raise ValidationError(
                 {"reassign_to": "Choose another supervisor than the one being removed."}
@@ -189,8 +190,8 @@ def remove_supervisor(
                 code="supervisor_has_reports",
                 details={"direct_reports": n},
             )
-        for location in {m.primary_location for m in reports}:
-            policy.require(actor, P.MANAGE_STAFF, location)
+        for m in reports:
+            policy.require_member(actor, m)
         new_person = None
         if reassign_to is not None:
             reassign_to = Supervisor.objects.select_related("staff").get(pk=reassign_to.pk)
@@ -199,6 +200,35 @@ def remove_supervisor(
                 raise ValidationError(
                     {"reassign_to": f"{new_person.full_name} is deactivated; choose another."}
                 )
+            # The reports' supervisor after the change, for the reporting-loop rule.
+            moved = {m.pk for m in reports}
+            if new_person.pk in moved:
+                raise ValidationError(
+                    {
+                        "reassign_to": f"{new_person.full_name} is one of {person.full_name}'s "
+                        "direct reports and cannot supervise themselves. Choose a supervisor "
+                        "outside them, or clear the link."
+                    }
+                )
+            chain = dict(
+                StaffMember.objects.filter(organization_id=person.organization_id)
+                .exclude(supervisor=None)
+                .values_list("id", "supervisor_id")
+            )
+            for m in reports:
+                message = supervisor_error(
+                    m.pk,
+                    new_person.pk,
+                    is_appointed=lambda _pk: True,
+                    supervisor_of=lambda pk: new_person.pk if pk in moved else chain.get(pk),
+                )
+                if message:
+                    raise ValidationError(
+                        {
+                            "reassign_to": f"{new_person.full_name} cannot take over "
+                            f"{person.full_name}'s direct reports: for {m.full_name}: {message}"
+                        }
+                    )
         now = timezone.now()
         if reports:
             StaffMember.objects.filter(pk__in=[m.pk for m in reports]).update(

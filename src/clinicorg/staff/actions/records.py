@@ -17,16 +17,28 @@ __all__ = [
     "SUPERVISOR_NOT_APPOINTED",
     "reference_error",
     "normalize_email",
+    "appointed_supervisors",
     "check_staff",
     "clean_staff_data",
     "create_staff",
     "RECORD_FIELDS",
     "update_staff",
-    "active_admin_count",
     "ensure_not_last_admin",
 ]
 
-from ..models import StaffMember, Status, Supervisor
+from ..models import StaffMember, Status
+from ..rules import (
+    EMAIL_TAKEN,
+    LAST_ADMIN,
+    OTHER_ORG_LOCATIONS,
+    REFERENCE_INACTIVE,
+    STAFF_CONSTRAINTS,
+    SUPERVISOR_NOT_APPOINTED,
+    leaves_no_admin,
+    reference_error,
+    supervisor_error,
+    unique_error,
+)
 
 STAFF_FIELDS = (
     "email",
@@ -48,41 +60,6 @@ STAFF_FIELDS = (
     "scheduling_step",
 )
 STAFF_AUDIT_FIELDS = (*STAFF_FIELDS, "status", "all_locations")
-EMAIL_TAKEN = "A staff account with this email already exists."
-STAFF_CONSTRAINTS = {
-    "staff_email_unique_ci": ("email", EMAIL_TAKEN),
-    "staff_employee_id_unique": ("employee_id", "Another staff member has this employee id."),
-    "staff_npi_unique": ("npi", "Another staff member of the organization has this NPI."),
-}
-
-
-# Rules for the records a member refers to; bulk imports (transfer.validators) apply the same
-# function and messages to whole files at once.
-OTHER_ORG_RECORD = "Choose one of this organization's records."
-OTHER_ORG_ROLE = "Choose one of this organization's roles."
-OTHER_ORG_LOCATIONS = "Choose locations of this organization."
-REFERENCE_INACTIVE = {
-    "primary_location": "This location is inactive; choose an active location.",
-    "department": "This department is inactive.",
-    "position": "This position is inactive.",
-    "category": "This category is deprecated; only Active categories can be assigned.",
-}
-SUPERVISOR_SELF = "A member cannot supervise themselves."
-SUPERVISOR_NOT_APPOINTED = "Choose one of the organization's appointed supervisors."
-
-
-def reference_error(field: str, obj, org_id: int, *, changing: bool = True) -> str | None:
-    """Why `obj` cannot be a member's `field` (another organization's, inactive), or None.
-
-    The "must be active" rule applies only to references being set now (`changing`).
-    """
-    if obj is None:
-        return None
-    if obj.organization_id != org_id:
-        return OTHER_ORG_ROLE if field == "role" else OTHER_ORG_RECORD
-    if changing and field in REFERENCE_INACTIVE and not obj.is_active:
-        return REFERENCE_INACTIVE[field]
-    return None
 
 
 def normalize_email(email: str) -> str:
@@ -91,7 +68,16 @@ def normalize_email(email: str) -> str:
     return f"{local}@{domain.lower()}" if local else email
 
 
-def check_staff(member: StaffMember, *, extra_locations=(), changed=None) -> None:
+_UNIQUE_MESSAGES = dict(STAFF_CONSTRAINTS.values())
+
+
+def appointed_supervisors(actor, org_id: int):
+    """Members who may be chosen as a supervisor: appointed, and visible to the actor."""
+    qs = StaffMember.objects.filter(organization_id=org_id, supervisor_appointment__isnull=False)
+    return qs if actor is None else qs.filter(pk__in=StaffMember.objects.visible_to(actor))
+
+
+def check_staff(member: StaffMember, *, extra_locations=(), changed=None, actor=None) -> None:
     """Every rule a staff record must meet; raises ValidationError naming the fields.
 
     `changed` (field names) limits the "must be active" rules to references being set now:
@@ -113,29 +99,32 @@ def check_staff(member: StaffMember, *, extra_locations=(), changed=None) -> Non
         if message:
             errors[field] = message
     if member.supervisor_id and (changed is None or "supervisor" in changed):
-        if member.supervisor_id == member.pk:
-            errors["supervisor"] = SUPERVISOR_SELF
-        elif not Supervisor.objects.filter(
-            organization_id=org_id, staff_id=member.supervisor_id
-        ).exists():
-            errors["supervisor"] = SUPERVISOR_NOT_APPOINTED
+        message = supervisor_error(
+            member.pk,
+            member.supervisor_id,
+            is_appointed=lambda pk: appointed_supervisors(actor, org_id).filter(pk=pk).exists(),
+            supervisor_of=lambda pk: (
+                StaffMember.objects.filter(pk=pk).values_list("supervisor_id", flat=True).first()
+            ),
+        )
+        if message:
+            errors["supervisor"] = message
     for loc in extra_locations:
         if loc.organization_id != org_id:
             errors["extra_locations"] = OTHER_ORG_LOCATIONS
     others = StaffMember.objects.exclude(pk=member.pk)
     if "email" not in errors and others.filter(email__iexact=member.email).exists():
         errors["email"] = EMAIL_TAKEN
-    if (
-        member.employee_id
-        and others.filter(organization_id=org_id, employee_id=member.employee_id).exists()
-    ):
-        errors["employee_id"] = STAFF_CONSTRAINTS["staff_employee_id_unique"][1]
-    if (
-        member.npi
-        and "npi" not in errors
-        and others.filter(organization_id=org_id, npi=member.npi).exists()
-    ):
-        errors["npi"] = STAFF_CONSTRAINTS["staff_npi_unique"][1]
+    for field in ("employee_id", "npi"):
+        value = getattr(member, field)
+        if field in errors or not value:
+            continue
+        taken = dict(
+            others.filter(organization_id=org_id, **{field: value}).values_list(field, "id")[:1]
+        )
+        message = unique_error(value, member.pk, taken, _UNIQUE_MESSAGES[field])
+        if message:
+            errors[field] = message
     if errors:
         raise ValidationError(errors)
 
@@ -170,8 +159,13 @@ def create_staff(
         policy.require(actor, P.MANAGE_STAFF, member.primary_location)
     else:
         policy.require(actor, P.MANAGE_STAFF)
-    _ensure_may_give_access(member, actor, extra_locations=extra_locations)
-    check_staff(member, extra_locations=extra_locations)
+    policy.require_grant(
+        actor,
+        permissions=member.role.permission_set if member.role_id else (),
+        all_locations=all_locations,
+        locations=extra_locations,
+    )
+    check_staff(member, extra_locations=extra_locations, actor=actor)
     if password_hash:
         member.password = password_hash
     elif password:
@@ -192,18 +186,6 @@ _NOT_RECORD_FIELDS = frozenset({"email", "npi", "bio", "capacity", "scheduling_s
 RECORD_FIELDS = tuple(f for f in STAFF_FIELDS if f not in _NOT_RECORD_FIELDS)
 
 
-def _ensure_may_give_access(member: StaffMember, actor, *, extra_locations=()) -> None:
-    """Nobody gives a role with permissions they lack, or access to locations they lack."""
-    from clinicorg.access.actions import ensure_may_grant
-
-    if member.role_id:
-        ensure_may_grant(actor, member.role.permission_set)
-    if member.all_locations:
-        policy.require_all_locations(actor)
-    for location in extra_locations:
-        policy.require(actor, P.MANAGE_STAFF, location)
-
-
 def update_staff(member: StaffMember, data: dict, *, actor) -> dict:
     """Edit a member's record fields; returns {field: [old, new]}.
 
@@ -212,7 +194,7 @@ def update_staff(member: StaffMember, data: dict, *, actor) -> dict:
     """
     from django.utils import timezone
 
-    policy.require(actor, P.MANAGE_STAFF, member.primary_location)
+    policy.require_member(actor, member)
     data = {k: v for k, v in clean_staff_data(data).items() if k in RECORD_FIELDS}
     with transaction.atomic():
         member = (
@@ -235,21 +217,11 @@ def update_staff(member: StaffMember, data: dict, *, actor) -> dict:
                 role_id=old_refs["role"],
             )
             ensure_not_last_admin(old, new_role=member.role)
-            _ensure_may_give_access(member, actor)
-        check_staff(member, changed=changed)
+            policy.require_grant(actor, permissions=member.role.permission_set)
+        check_staff(member, changed=changed, actor=actor)
         member.updated_at = timezone.now()
         save_unique(member, STAFF_CONSTRAINTS)
         return record_update("update_staff", member, before, STAFF_AUDIT_FIELDS, actor=actor)
-
-
-def active_admin_count(organization_id: int, *, excluding: int | None = None) -> int:
-    """Active members holding the Administrator role, optionally not counting one member."""
-    qs = StaffMember.objects.filter(
-        organization_id=organization_id, role__key="administrator", status=Status.ACTIVE
-    )
-    if excluding is not None:
-        qs = qs.exclude(pk=excluding)
-    return qs.count()
 
 
 def ensure_not_last_admin(member: StaffMember, *, new_status=None, new_role=None) -> None:
@@ -265,9 +237,8 @@ def ensure_not_last_admin(member: StaffMember, *, new_status=None, new_role=None
     loses_role = new_role is not None and new_role.key != "administrator"
     if not (loses_status or loses_role):
         return
-    if active_admin_count(member.organization_id, excluding=member.pk) == 0:
-        raise Conflict(
-            f"{member.full_name} is the last active Administrator. Give another active member "
-            "the Administrator role first.",
-            code="last_administrator",
-        )
+    admins = StaffMember.objects.filter(
+        organization_id=member.organization_id, role__key="administrator", status=Status.ACTIVE
+    ).values_list("id", flat=True)
+    if leaves_no_admin(admins, [member.pk]):
+        raise Conflict(LAST_ADMIN.format(name=member.full_name), code="last_administrator")

@@ -1,29 +1,23 @@
 """Roles & permissions pages, and a member's role and location access rules."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from clinicorg.access import actions, policy
+from clinicorg.access import actions, policy, queries
 from clinicorg.access.catalogue import MODULES, P
 from clinicorg.access.models import Role
 from clinicorg.directory.models import Location
+from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
+from ..forms.access import NewRoleForm, RoleForm, StaffRoleForm
 from .base import confirm_delete, requires, save_form
 
 
 def _roles(actor):
-    """Roles of the organization with the number of members the actor can see holding each."""
-    visible = policy.staff_scope(StaffMember.objects.all(), actor).values("pk")
-    return (
-        policy.org_scope(Role.objects.all(), actor)
-        .annotate(member_count=Count("members", filter=Q(members__in=visible), distinct=True))
-        .order_by("name")
-    )
+    return queries.roles_for(actor)
 
 
 def _role(actor, pk) -> Role:
@@ -53,53 +47,6 @@ def profile_url(member) -> str:
         return reverse("web:staff_detail", args=[member.pk]) + "#access"
     except NoReverseMatch:
         return reverse("web:access_staff_rules", args=[member.pk])
-
-
-class RoleForm(forms.Form):
-    name = forms.CharField(max_length=100)
-
-    def __init__(self, *args, role=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.groups = []
-        for module in MODULES:
-            names = []
-            for perm in module.permissions:
-                field_name = perm.name.replace(".", "__")
-                self.fields[field_name] = forms.BooleanField(
-                    required=False,
-                    label=perm.label,
-                    initial=role is not None and perm.name in role.permission_set,
-                    disabled=role is not None and role.is_administrator,
-                )
-                names.append(field_name)
-            self.groups.append({"module": module, "fields": names})
-
-    def bound_groups(self):
-        return [
-            {"module": g["module"], "fields": [self[name] for name in g["fields"]]}
-            for g in self.groups
-        ]
-
-    def permissions(self) -> list[str]:
-        return [
-            name.replace("__", ".")
-            for name, value in self.cleaned_data.items()
-            if name != "name" and value
-        ]
-
-
-class NewRoleForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    copy_from = forms.ModelChoiceField(
-        queryset=Role.objects.none(),
-        required=False,
-        empty_label="Start blank (no permissions)",
-        label="Copy permissions from",
-    )
-
-    def __init__(self, *args, roles=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["copy_from"].queryset = roles if roles is not None else Role.objects.none()
 
 
 @requires(P.MANAGE_ROLES)
@@ -182,14 +129,6 @@ def role_delete(request, pk):
     return done or render(request, "web/access/role_delete.html", {"role": role})
 
 
-class StaffRoleForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
-
-    def __init__(self, *args, roles=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = roles
-
-
 @requires(P.MANAGE_STAFF)
 def staff_role(request, pk):
     member = _member(request.user, pk)
@@ -198,7 +137,7 @@ def staff_role(request, pk):
     done = save_form(
         request,
         form,
-        lambda data: actions.change_staff_role(member, data["role"], actor=request.user),
+        lambda data: staff_actions.change_staff_role(member, data["role"], actor=request.user),
         lambda _result: f"{member.full_name} now has the role “{form.cleaned_data['role'].name}”.",
         lambda _result: profile_url(member),
         conflict_field="role",
@@ -224,7 +163,7 @@ def staff_rules(request, pk):
         picked = set(request.POST.getlist("locations"))
         chosen = [loc for loc in locations if str(loc.pk) in picked]
         try:
-            actions.set_location_access(
+            staff_actions.set_location_access(
                 member, all_locations=all_locations, locations=chosen, actor=request.user
             )
         except ValidationError as exc:

@@ -15,7 +15,7 @@ from clinicorg.core.models import AuditEvent
 from clinicorg.core.queries import audit_events_for, get_audit_event
 from clinicorg.directory.models import Location
 
-from ..forms_org import AuditFilterForm, target_type_label
+from ..forms.org import AuditFilterForm, target_type_label
 from .base import paginate, requires
 
 FILTER_KEYS = ("q", "actor", "action", "target_type", "target_id", "date_from", "date_to")

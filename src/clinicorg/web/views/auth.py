@@ -1,7 +1,6 @@
 """Sign-in, sign-out and the landing page."""
 
 from django.contrib import auth
-from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,12 +9,7 @@ from django.views.decorators.http import require_POST
 from clinicorg.access import policy
 from clinicorg.web.context import NAVIGATION
 
-
-class SignInForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": "That email and password do not match an active account.",
-        "inactive": "This account is not active. Ask your administrator.",
-    }
+from ..forms.auth import SignInForm
 
 
 def signin(request):

@@ -21,7 +21,7 @@ from clinicorg.scheduling.models import Appointment, AppointmentStatus, VisitTyp
 from clinicorg.staff.bio import render_bio
 from clinicorg.staff.taxonomy import describe_codes, label_of
 
-from ..forms_scheduling import PatientForm
+from ..forms.scheduling import PatientForm
 from .base import apply_errors
 from .scheduling import clock, long_day
 

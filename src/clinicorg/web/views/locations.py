@@ -9,9 +9,10 @@ from django.views.decorators.http import require_POST
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
+from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember, Status
 
-from ..forms import EnrollmentForm, LocationForm, ManagersForm
+from ..forms.locations import EnrollmentForm, LocationForm, ManagersForm
 from .base import confirm_delete, paginate, requires, save_form
 
 
@@ -21,7 +22,7 @@ def _detail_url(location) -> str:
 
 def _enrollment(request, pk, eid):
     """A location the user may manage and one of its payer enrollments, or 404."""
-    location = queries.get_location(request.user, pk)
+    location = queries.access_location_by_id(request.user, pk)
     return location, get_object_or_404(location.payer_enrollments, pk=eid)
 
 
@@ -53,14 +54,14 @@ def location_create(request):
 
 @requires(P.MANAGE_LOCATIONS)
 def location_detail(request, pk):
-    location = queries.get_location(request.user, pk)
+    location = queries.location_detail(request.user, pk)
     return render(
         request,
         "web/locations/detail.html",
         {
             "location": location,
             "enrollments": location.payer_enrollments.all(),
-            "managers": location.managers.all(),
+            "managers": location.visible_managers,
             "staff_count": location.primary_staff.count(),
             "enrollment_form": EnrollmentForm(),
         },
@@ -69,7 +70,7 @@ def location_detail(request, pk):
 
 @requires(P.MANAGE_LOCATIONS)
 def location_edit(request, pk):
-    location = queries.get_location(request.user, pk)
+    location = queries.access_location_by_id(request.user, pk)
     initial = {f: getattr(location, f) for f in LOCATION_FIELDS}
     form = LocationForm(request.POST or None, initial=initial)
     done = save_form(
@@ -87,7 +88,7 @@ def location_edit(request, pk):
 @require_POST
 @requires(P.MANAGE_LOCATIONS)
 def location_status(request, pk):
-    location = queries.get_location(request.user, pk)
+    location = queries.access_location_by_id(request.user, pk)
     status = request.POST.get("status", "")
     try:
         actions.set_location_status(location, status, actor=request.user)
@@ -101,7 +102,7 @@ def location_status(request, pk):
 
 @requires(P.MANAGE_LOCATIONS)
 def location_delete(request, pk):
-    location = queries.get_location(request.user, pk)
+    location = queries.access_location_by_id(request.user, pk)
     refs = actions.location_references(location)
     done = confirm_delete(
         request,
@@ -117,7 +118,7 @@ def location_delete(request, pk):
 
 @requires(P.MANAGE_LOCATIONS)
 def location_managers(request, pk):
-    location = queries.get_location(request.user, pk)
+    location = queries.access_location_by_id(request.user, pk)
     staff = (
         StaffMember.objects.visible_to(request.user)
         .exclude(status=Status.DEACTIVATED)
@@ -129,7 +130,7 @@ def location_managers(request, pk):
     done = save_form(
         request,
         form,
-        lambda data: actions.set_location_managers(
+        lambda data: staff_actions.set_location_managers(
             location, [int(v) for v in data["managers"]], actor=request.user
         ),
         "Managers saved.",
@@ -142,7 +143,7 @@ def location_managers(request, pk):
 
 @requires(P.MANAGE_LOCATIONS)
 def enrollment_create(request, pk):
-    location = queries.get_location(request.user, pk)
+    location = queries.access_location_by_id(request.user, pk)
     form = EnrollmentForm(request.POST or None)
     done = save_form(
         request,

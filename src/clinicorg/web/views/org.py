@@ -21,7 +21,7 @@ from clinicorg.core.models import OrganizationNPI
 from clinicorg.directory import actions, queries
 from clinicorg.directory.models import CategoryStatus, Department, EmployeeCategory, Position
 
-from ..forms_org import CategoryForm, NameForm, OrganizationForm, OrganizationNPIForm
+from ..forms.org import CategoryForm, NameForm, OrganizationForm, OrganizationNPIForm
 from .base import apply_errors, paginate, requires
 
 

@@ -17,7 +17,7 @@ from clinicorg.staff import actions, supervisors, taxonomy
 from clinicorg.staff.bio import clean_bio, render_bio
 from clinicorg.staff.models import StaffMember, Status
 
-from ..forms_people import (
+from ..forms.people import (
     CredentialsForm,
     LicenseForm,
     MyProfileForm,

@@ -27,7 +27,7 @@ from clinicorg.scheduling.models import (
 from clinicorg.staff.models import Status
 from clinicorg.staff.queries import get_staff
 
-from ..forms_scheduling import (
+from ..forms.scheduling import (
     WEEKDAY_FIELDS,
     CancelForm,
     OverrideForm,

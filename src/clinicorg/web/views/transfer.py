@@ -1,6 +1,5 @@
 """Import and export pages: upload, preview with every error, commit, progress, history."""
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,40 +15,15 @@ from clinicorg.core.errors import Conflict
 from clinicorg.transfer import actions
 from clinicorg.transfer.columns import COLUMNS
 from clinicorg.transfer.exports import FilePurged, error_copy, export
-from clinicorg.transfer.models import ImportJob, Kind, Mode, Phase
+from clinicorg.transfer.models import ImportJob, Kind, Phase
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
+from ..forms.transfer import ImportForm
 from .base import apply_errors, paginate, requires
 
 ERRORS_SHOWN = 500
 STAFF_FILTERS = ("q", "status", "location", "role", "department", "position", "category", "sort")
 LOCATION_FILTERS = ("q", "status", "sort")
-
-
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label="What to import", choices=Kind.choices)
-    mode = forms.ChoiceField(
-        label="Mode",
-        choices=Mode.choices,
-        initial=Mode.CREATE,
-        widget=forms.RadioSelect,
-        help_text="Staff are matched by email, locations by code.",
-    )
-    file = forms.FileField(
-        label="File",
-        help_text="The filled-in template, as .xlsx or .csv (UTF-8).",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise ValidationError(
-                f"The file is {upload.size / 1048576:.1f} MB; the limit is "
-                f"{limit // 1048576} MB. Split it into smaller files."
-            )
-        return upload
 
 
 def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
@@ -187,7 +161,7 @@ def import_template(request, kind, fmt):
     if kind not in Kind.values or fmt not in CONTENT_TYPES:
         raise Http404
     policy.require(request.user, _target_permission(kind))
-    content = build_template(kind, fmt, request.user.organization)
+    content = build_template(kind, fmt, request.user)
     return _download(content, CONTENT_TYPES[fmt], f"{kind}-template.{fmt}")
 
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from clinicorg.transfer.templates import build_template
 
-from ._common import KINDS, format_for, organization, write_output
+from ._common import KINDS, format_for, organization, system_actor, write_output
 
 
 class Command(BaseCommand):
@@ -16,4 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, org, format, output, **options):
         fmt = format_for(format, output)
-        write_output(build_template(kind, fmt, organization(org)), output, self.stdout)
+        write_output(
+            build_template(kind, fmt, system_actor(organization(org))), output, self.stdout
+        )

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from clinicorg.core.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, load_demo
+from clinicorg.demo.loader import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):

@@ -151,10 +151,10 @@ def demo_npi(n: int) -> str:
 
 def load_demo() -> tuple[Organization, bool]:
     """Create the demo organization unless it exists; returns (organization, created)."""
+    from clinicorg.access.actions import create_organization
     from clinicorg.access.models import Role
-    from clinicorg.core.actions import create_organization
     from clinicorg.directory import actions as d
-    from clinicorg.staff.actions import create_staff
+    from clinicorg.staff.actions import create_staff, set_location_managers
     from clinicorg.staff.models import Status
 
     existing = Organization.objects.filter(slug=DEMO_SLUG).first()
@@ -247,7 +247,7 @@ def load_demo() -> tuple[Organization, bool]:
             if provider:
                 _credentials(member, TAXONOMY[(pos, dept)], pos, actor=system)
         _supervisors(members, locations, actor=system)
-        d.set_location_managers(locations[0], [admin.pk], actor=system)
+        set_location_managers(locations[0], [admin.pk], actor=system)
         d.update_employee_category(categories["Per diem"], {"status": "deprecated"}, actor=system)
         from clinicorg.scheduling.demo import load_scheduling_demo
 

@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory.models import CategoryStatus
 
-from .forms import timezone_choices
+from .locations import timezone_choices
 
 
 def _action_validates(form: forms.Form) -> None:

@@ -1,0 +1,1 @@
+"""The web forms, one module per area. Forms parse and render; the actions validate."""

@@ -1,0 +1,143 @@
+"""Staff forms: the member record, invitation, status, email and invitation acceptance."""
+
+from django import forms
+
+from clinicorg.access import policy
+from clinicorg.access.models import Role
+from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
+from clinicorg.staff import actions
+from clinicorg.staff.models import Status
+
+
+class _Choice(forms.ModelChoiceField):
+    def __init__(self, queryset, *, label_attr="name", **kw):
+        super().__init__(queryset, **kw)
+        self.label_attr = label_attr
+
+    def label_from_instance(self, obj):
+        return getattr(obj, self.label_attr)
+
+
+class _SupervisorChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} · {obj.email}"
+
+
+def _active_or_current(qs, current_id, *, active=None):
+    """Active records for a picker, plus the record currently assigned (kept if inactive)."""
+    from django.db.models import Q
+
+    cond = active if active is not None else Q(is_active=True)
+    if current_id:
+        cond |= Q(pk=current_id)
+    return qs.filter(cond)
+
+
+class StaffRecordForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    display_name = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="As it appears on clinical notes and signatures, e.g. “Dr. Jane Smith, MD”.",
+    )
+    primary_location = _Choice(Location.objects.none(), empty_label="Choose a location")
+    role = _Choice(Role.objects.none(), empty_label="Choose a role")
+    department = _Choice(Department.objects.none(), required=False, empty_label="—")
+    position = _Choice(Position.objects.none(), required=False, label="Position (job title)")
+    category = _Choice(EmployeeCategory.objects.none(), required=False, label="Employee category")
+    supervisor = _SupervisorChoice(
+        Location.objects.none(), required=False, help_text="Chosen from appointed supervisors."
+    )
+    employee_id = forms.CharField(max_length=50, required=False, label="Employee id")
+    phone = forms.CharField(max_length=25, required=False)
+    hire_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Hire date"
+    )
+
+    def __init__(self, *args, actor, member=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.db.models import Q
+
+        cur = (lambda f: getattr(member, f"{f}_id")) if member else (lambda f: None)
+        self.fields["primary_location"].queryset = _active_or_current(
+            Location.objects.visible_to(actor), cur("primary_location"), active=Q(status="active")
+        ).order_by("name")
+        self.fields["role"].queryset = policy.org_scope(Role.objects.all(), actor).order_by("name")
+        self.fields["department"].queryset = _active_or_current(
+            Department.objects.visible_to(actor), cur("department")
+        ).order_by("name")
+        self.fields["position"].queryset = _active_or_current(
+            Position.objects.visible_to(actor), cur("position")
+        ).order_by("name")
+        self.fields["category"].queryset = _active_or_current(
+            EmployeeCategory.objects.visible_to(actor), cur("category"), active=Q(status="active")
+        ).order_by("name")
+        self.fields["category"].help_text = "Only Active categories can be assigned."
+        # The appointed supervisors the actor can see: the rule's own list (staff.rules).
+        self.fields["supervisor"].queryset = (
+            actions.appointed_supervisors(actor, actor.organization_id)
+            .exclude(pk=getattr(member, "pk", None))
+            .order_by("last_name", "first_name")
+        )
+        for name in ("department", "position", "category", "supervisor"):
+            self.fields[name].empty_label = "—"
+        if getattr(member, "supervisor_id", None) and not member.supervisor_visible:
+            # Their supervisor is outside the actor's scope: neither shown nor changed here.
+            del self.fields["supervisor"]
+
+
+class InviteForm(StaffRecordForm):
+    email = forms.EmailField(
+        max_length=254, help_text="The sign-in email; the invitation goes here."
+    )
+    extra_locations = forms.ModelMultipleChoiceField(
+        Location.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also works at",
+        help_text="Locations besides the primary one where this member may act.",
+    )
+    send_invitation = forms.BooleanField(
+        required=False, initial=True, label="Send the invitation email now"
+    )
+    field_order = ["email", "first_name", "last_name", "display_name"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["extra_locations"].queryset = Location.objects.visible_to(actor).filter(
+            status="active"
+        )
+        self.fields["extra_locations"].label_from_instance = lambda loc: loc.name
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="New status")
+    reason = forms.CharField(
+        max_length=500, widget=forms.TextInput(attrs={"placeholder": "e.g. Left the practice"})
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = [(s, Status(s).label) for s in actions.allowed_statuses(member)]
+        self.fields["status"].choices = [("", "Choose…"), *allowed] if allowed else []
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="New email")
+
+
+class AcceptForm(forms.Form):
+    password = forms.CharField(
+        label="New password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Repeat the password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password2") != data.get("password"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
