@@ -143,7 +143,7 @@ def test_settings_and_visit_types(acme, admin, provider):
 def test_the_demo_takes_online_bookings(db):
     from django.test import Client
 
-    from clinicorg.core.demo import load_demo
+    from clinicorg.demo.loader import load_demo
 
     org, _created = load_demo()
     assert Appointment.objects.filter(organization=org, status="booked").exists()
