@@ -38,9 +38,12 @@ from clinicorg.directory import actions as directory
 from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import Status
 from tests.conftest import ApiClient, OrgKit, signed_in
+from tests.scheduling.matrix import scheduling_world
 
 # Pages anyone may open (they handle sign-in themselves).
 PUBLIC_PAGES = {"login", "logout", "home", "healthz", "invite_accept", "api-root"}
+# The public booking page and the patient's cancel link (tests/scheduling/test_booking_page.py).
+PUBLIC_PAGES |= {"book", "book_details", "book_done", "book_cancel"}
 # API operations any valid token may call: the permission catalogue and the NUCC code set are
 # reference data, not organization data.
 OPEN_OPERATIONS = {("get", "/api/v1/permissions"), ("get", "/api/v1/taxonomy")}
@@ -54,6 +57,8 @@ BODY_REFERENCES = {
     "position": ("position", False),
     "category": ("category", False),
     "supervisor": ("supervisor", True),
+    "provider": ("provider", True),
+    "visit_type": ("visit_type", False),
 }
 
 # Path segment naming a resource -> fixture key. Objects marked True are tied to Main.
@@ -75,6 +80,10 @@ RESOURCES = {
     # A location-scoped reader sees only the import jobs they started (ImportJob.visible_to);
     # the fixture's job is the system's, so it is out of their reach like Main's objects.
     "imports": ("import_job", True),
+    "visit-types": ("visit_type", False),
+    "appointments": ("appointment", True),
+    "overrides": ("override", True),
+    "time-off": ("time_off", True),
 }
 # Path parameters that are not object ids (file formats, kinds), by name.
 PARAM_VALUES = {"kind": "staff", "fmt": "csv", "format": "csv"}
@@ -197,6 +206,7 @@ def world(db) -> World:
         "category": directory.create_employee_category("Contractor", actor=system).pk,
         "npi": directory.add_organization_npi("Group", "1234567893", actor=system).pk,
         "import_job": job.pk,
+        **scheduling_world(acme, member),
     }
     revoked, raw_revoked = create_api_token(acme.org, acme.roles["administrator"], "old")
     revoke_api_token(revoked)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "clinicorg.directory",
     "clinicorg.access",
     "clinicorg.staff",
+    "clinicorg.scheduling",
     "clinicorg.transfer",
     "clinicorg.reports",
     "clinicorg.api",

@@ -15,6 +15,7 @@ from clinicorg.access.models import Role
 from clinicorg.core.models import AuditEvent
 from clinicorg.demo.loader import load_demo
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
+from clinicorg.scheduling.models import Appointment, VisitType
 from clinicorg.staff.models import StaffMember, Supervisor
 from clinicorg.transfer import actions as transfer
 from tests.conftest import ApiClient
@@ -29,6 +30,8 @@ OBJECTS = {
     "supervisor_id": lambda org: Supervisor.objects.filter(organization=org),
     "role_id": lambda org: Role.objects.filter(organization=org),
     "job_id": None,  # the import made below
+    "visit_type_id": lambda org: VisitType.objects.filter(organization=org),
+    "appointment_id": lambda org: Appointment.objects.filter(organization=org),
 }
 PLAIN_VALUES = {"kind": ["staff", "locations"]}
 # Answers that are files, not JSON.

@@ -13,6 +13,7 @@ An actor is a StaffMember (signed-in person) or an ApiToken. Both expose `organi
 
 from clinicorg.core.errors import Decision, Denied
 from clinicorg.core.scope import accessible_location_ids, is_authenticated
+from clinicorg.core.scope import org_scope as org_scope  # the scopes, all from the policy
 
 from .catalogue import MODULES, PERMISSIONS
 

@@ -249,6 +249,9 @@ def load_demo() -> tuple[Organization, bool]:
         _supervisors(members, locations, actor=system)
         set_location_managers(locations[0], [admin.pk], actor=system)
         d.update_employee_category(categories["Per diem"], {"status": "deprecated"}, actor=system)
+        from clinicorg.scheduling.demo import load_scheduling_demo
+
+        load_scheduling_demo(org, system)
     return org, True
 
 

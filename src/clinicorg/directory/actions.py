@@ -154,6 +154,7 @@ def location_references(location: Location) -> dict[str, int]:
         "payer enrollments": location.payer_enrollments.count(),
         "API tokens": location.api_tokens.count(),
         "supervisor assignments": location.supervisor_scopes.count(),
+        "appointments": location.appointments.count(),
     }
     return {k: v for k, v in counts.items() if v}
 

@@ -7,6 +7,7 @@ from clinicorg.access.catalogue import P
 # signed in, url-name prefix it highlights)
 NAVIGATION = [
     ("web:dashboard", "Dashboard", (P.MANAGE_STAFF, P.MANAGE_SETTINGS), "dashboard"),
+    ("web:schedule_home", "Schedule", P.VIEW_APPOINTMENTS, "schedule"),
     ("web:staff_list", "Employee Center", P.MANAGE_STAFF, "staff"),
     ("web:license_list", "License expiry", P.MANAGE_STAFF, "license_"),
     ("web:supervisor_list", "Supervisors", P.MANAGE_STAFF, "supervisor"),

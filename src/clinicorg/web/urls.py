@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .routes import access, locations, org, people, reports, staff, transfer
+from .routes import access, locations, org, people, reports, scheduling, staff, transfer
 from .views import auth
 
 app_name = "web"
@@ -18,4 +18,5 @@ urlpatterns = [
     *access.urlpatterns,  # roles, access rules
     *transfer.urlpatterns,  # imports, exports, templates
     *reports.urlpatterns,  # dashboard, license expiry, reminders
+    *scheduling.urlpatterns,  # schedules, availability, visit types, public booking
 ]

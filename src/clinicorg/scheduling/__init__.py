@@ -1,0 +1,1 @@
+"""Scheduling: visit types, provider availability, the slot engine, appointments, online booking."""
