@@ -1,10 +1,10 @@
-"""Background work of scheduling: the patient's confirmation email (see staff.tasks for how it
-runs with and without a broker)."""
+"""Background work of scheduling: the patient's confirmation email (sent through core.delivery,
+with and without a broker)."""
 
 import logging
 
 from clinicorg.celery import app
-from clinicorg.staff.tasks import DELIVERY_ERRORS
+from clinicorg.core.delivery import send_or_retry
 
 log = logging.getLogger(__name__)
 
@@ -13,10 +13,12 @@ log = logging.getLogger(__name__)
 def send_appointment_confirmation(self, appointment_id: int, raw_token: str) -> bool:
     from .emails import send_confirmation
 
-    try:
-        return send_confirmation(appointment_id, raw_token)
-    except DELIVERY_ERRORS as exc:
-        if self.request.is_eager:
-            log.warning("Appointment confirmation not sent (%s).", exc)
-            return False
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+    return bool(
+        send_or_retry(
+            self,
+            send_confirmation,
+            appointment_id,
+            raw_token,
+            unsent="Appointment confirmation not sent.",
+        )
+    )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
+from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.queries import active_locations
 from clinicorg.scheduling import actions, queries, rules, slots
@@ -606,10 +607,7 @@ def scheduling_settings(request):
 
 def _provider_choices(request, vt=None):
     qs = queries.org_providers(request.user).exclude(status=Status.DEACTIVATED)
-    from clinicorg.access.models import Role
-    from clinicorg.web.templatetags.people_tags import _clinical_role
-
-    clinical = [r.pk for r in Role.objects.for_org(request.user.organization) if _clinical_role(r)]
+    clinical = Role.objects.visible_to(request.user).clinical()
     cond = Q(npi__gt="") | Q(availability_windows__isnull=False) | Q(role__in=clinical)
     if vt is not None:
         cond |= Q(visit_types=vt)
