@@ -11,7 +11,7 @@ from clinicorg.directory import actions, queries
 from clinicorg.directory.models import PayerEnrollment
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS
+from ..schemas import ERRORS, Input
 
 router = Router()
 
@@ -53,7 +53,7 @@ class LocationDetailOut(LocationOut):
     managers: list[ManagerOut]
 
 
-class LocationIn(Schema):
+class LocationIn(Input):
     name: str
     code: str
     address_line1: str = ""
@@ -68,7 +68,7 @@ class LocationIn(Schema):
     credentialing_enabled: bool = False
 
 
-class LocationPatch(Schema):
+class LocationPatch(Input):
     name: str | None = None
     code: str | None = None
     address_line1: str | None = None
@@ -84,27 +84,27 @@ class LocationPatch(Schema):
     status: Literal["active", "inactive"] | None = None
 
 
-class LocationFilters(Schema):
+class LocationFilters(Input):
     q: str = ""
     status: Literal["", "active", "inactive"] = ""
     sort: str = ""
 
 
-class EnrollmentIn(Schema):
+class EnrollmentIn(Input):
     payer_name: str
     payer_id: str
     status: Literal["pending", "active", "terminated"] = "pending"
     effective_date: date | None = None
 
 
-class EnrollmentPatch(Schema):
+class EnrollmentPatch(Input):
     payer_name: str | None = None
     payer_id: str | None = None
     status: Literal["pending", "active", "terminated"] | None = None
     effective_date: date | None = None
 
 
-class ManagersIn(Schema):
+class ManagersIn(Input):
     staff: list[int]
 
 
