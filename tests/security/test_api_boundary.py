@@ -44,7 +44,7 @@ def _body_cases():
 
 
 def _query_cases(kind):
-    for _spec_, path, method, op in _operations():
+    for _s, path, _m, op in _operations():
         for param in op.get("parameters", []):
             schema = param["schema"]
             if param["in"] != "query":
@@ -80,7 +80,9 @@ def _field_named(response, field):
 
 @pytest.mark.parametrize("method,path,field", list(_body_cases()))
 @pytest.mark.parametrize("text", HOSTILE_TEXT)
-def test_text_with_control_characters_is_a_422_naming_the_field(api, ids, method, path, field, text):
+def test_text_with_control_characters_is_a_422_naming_the_field(
+    api, ids, method, path, field, text
+):
     if "{" in _concrete(path, ids):
         pytest.skip("needs an id this test does not create")
     response = api.client.generic(
