@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from . import boundary
 from .models import AuditEvent
 
 
@@ -40,7 +41,7 @@ def filter_audit_events(
     """Filter audit events. `actor` is a staff id or text matched against the actor label;
     dates are inclusive days."""
     if actor not in (None, ""):
-        if isinstance(actor, int) or (str(actor).isascii() and str(actor).isdigit()):
+        if isinstance(actor, int) or boundary.is_int_text(str(actor)):
             queryset = queryset.filter(actor_id=int(actor))
         else:
             queryset = queryset.filter(actor_label__icontains=str(actor).strip())

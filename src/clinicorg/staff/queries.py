@@ -7,6 +7,8 @@ share; `staff_for` starts from the actor's scope and loads what a list row shows
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
+from clinicorg.core import boundary
+
 from .models import StaffMember, Status
 
 # Status filter values besides the statuses themselves.
@@ -46,10 +48,10 @@ def _id(value) -> int | None | bool:
         return None
     if hasattr(value, "pk"):
         return value.pk
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return False
+    text = str(value).strip()
+    if not boundary.is_int_text(text):
+        return False  # not ASCII digits, or past the database's range
+    number = int(text)
     return number if number > 0 else False
 
 

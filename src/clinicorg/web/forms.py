@@ -2,16 +2,48 @@
 
 from django import forms
 
+from clinicorg.core import boundary
 from clinicorg.core.validators import PLACE_OF_SERVICE, timezone_names
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.directory.models import Location, PayerEnrollment
+
+
+class BoundaryMixin:
+    """The input boundary for every form (core.boundary): a cleaned value holding control
+    characters, lone surrogates or an integer past the database's 64-bit range is an error
+    beside its field, whatever the field's own validators are."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name, value in list(getattr(self, "cleaned_data", {}).items()):
+            found = boundary.problem(value)
+            if found:
+                self.add_error(name if name in self.fields else None, found)
+
+
+class Form(BoundaryMixin, forms.Form):
+    """The base of the product's forms."""
+
+
+class FilterForm(Form):
+    """The query-string filters of a list page, as text fields through the same boundary."""
+
+    def __init__(self, data, names):
+        super().__init__(data)
+        for name in names:
+            self.fields[name] = forms.CharField(required=False)
+
+    def filters(self) -> dict:
+        """Each filter stripped; one the boundary refuses reads as empty."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name, "") for name in self.fields}
 
 
 def timezone_choices():
     return [(tz, tz.replace("_", " ")) for tz in timezone_names()]
 
 
-class LocationForm(forms.Form):
+class LocationForm(Form):
     locals().update(forms.fields_for_model(Location, fields=LOCATION_FIELDS))
 
     def __init__(self, *args, **kwargs):
@@ -30,7 +62,7 @@ class LocationForm(forms.Form):
             f.validators = []  # the action validates, so errors are the same everywhere
 
 
-class EnrollmentForm(forms.Form):
+class EnrollmentForm(Form):
     locals().update(forms.fields_for_model(PayerEnrollment, fields=ENROLLMENT_FIELDS))
 
     def __init__(self, *args, **kwargs):
@@ -38,7 +70,7 @@ class EnrollmentForm(forms.Form):
         self.fields["effective_date"].widget = forms.DateInput(attrs={"type": "date"})
 
 
-class ManagersForm(forms.Form):
+class ManagersForm(Form):
     managers = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, staff_choices=(), **kwargs):

@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory.models import CategoryStatus
 
-from .forms import timezone_choices
+from .forms import Form, timezone_choices
 
 
 def _action_validates(form: forms.Form) -> None:
@@ -36,7 +36,7 @@ class LongSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, extra, options)
 
 
-class NameForm(forms.Form):
+class NameForm(Form):
     """Create or rename a department, position or employee category."""
 
     name = forms.CharField(max_length=100)
@@ -56,7 +56,7 @@ class CategoryForm(NameForm):
     )
 
 
-class OrganizationForm(forms.Form):
+class OrganizationForm(Form):
     locals().update(forms.fields_for_model(Organization, fields=("name", "tax_id")))
 
     def __init__(self, *args, **kwargs):
@@ -74,7 +74,7 @@ class OrganizationForm(forms.Form):
         _action_validates(self)
 
 
-class OrganizationNPIForm(forms.Form):
+class OrganizationNPIForm(Form):
     locals().update(forms.fields_for_model(OrganizationNPI, fields=("label", "npi")))
 
     def __init__(self, *args, **kwargs):
@@ -102,7 +102,7 @@ def target_type_label(value: str) -> str:
     return TARGET_TYPE_LABELS.get(value) or value.replace("_", " ").capitalize()
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     """The audit log filter; invalid values are reported beside the field and ignored."""
 
     q = forms.CharField(required=False, label="Search")

@@ -13,6 +13,7 @@ from clinicorg.access.models import Role
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import StaffMember
 
+from ..forms import Form
 from .base import confirm_delete, requires, save_form
 
 
@@ -55,7 +56,7 @@ def profile_url(member) -> str:
         return reverse("web:access_staff_rules", args=[member.pk])
 
 
-class RoleForm(forms.Form):
+class RoleForm(Form):
     name = forms.CharField(max_length=100)
 
     def __init__(self, *args, role=None, **kwargs):
@@ -88,7 +89,7 @@ class RoleForm(forms.Form):
         ]
 
 
-class NewRoleForm(forms.Form):
+class NewRoleForm(Form):
     name = forms.CharField(max_length=100)
     copy_from = forms.ModelChoiceField(
         queryset=Role.objects.none(),
@@ -182,7 +183,7 @@ def role_delete(request, pk):
     return done or render(request, "web/access/role_delete.html", {"role": role})
 
 
-class StaffRoleForm(forms.Form):
+class StaffRoleForm(Form):
     role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
 
     def __init__(self, *args, roles=None, **kwargs):

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_POST
 
 from clinicorg.access import policy
 from clinicorg.web.context import NAVIGATION
+from clinicorg.web.forms import BoundaryMixin
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(BoundaryMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "That email and password do not match an active account.",
         "inactive": "This account is not active. Ask your administrator.",

@@ -12,7 +12,7 @@ from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.staff.models import StaffMember, Status
 
 from ..forms import EnrollmentForm, LocationForm, ManagersForm
-from .base import confirm_delete, paginate, requires, save_form
+from .base import confirm_delete, list_filters, paginate, requires, save_form
 
 
 def _detail_url(location) -> str:
@@ -27,11 +27,7 @@ def _enrollment(request, pk, eid):
 
 @requires(P.MANAGE_LOCATIONS)
 def location_list(request):
-    filters = {
-        "q": request.GET.get("q", ""),
-        "status": request.GET.get("status", ""),
-        "sort": request.GET.get("sort", ""),
-    }
+    filters = list_filters(request, ("q", "status", "sort"))
     page, query = paginate(request, queries.locations_for(request.user, **filters))
     return render(
         request, "web/locations/list.html", {"page": page, "query": query, "filters": filters}

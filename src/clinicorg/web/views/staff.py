@@ -21,7 +21,8 @@ from clinicorg.directory.models import Department, EmployeeCategory, Location, P
 from clinicorg.staff import actions, queries
 from clinicorg.staff.models import Status, Supervisor
 
-from .base import apply_errors, paginate, requires
+from ..forms import Form
+from .base import apply_errors, list_filters, paginate, requires
 
 FILTER_NAMES = ("q", "status", "location", "role", "department", "position", "category", "sort")
 STAFF_BACKEND = "clinicorg.staff.backends.StaffBackend"
@@ -63,7 +64,7 @@ def _active_or_current(qs, current_id, *, active=None):
     return qs.filter(cond)
 
 
-class StaffRecordForm(forms.Form):
+class StaffRecordForm(Form):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
     display_name = forms.CharField(
@@ -142,7 +143,7 @@ class InviteForm(StaffRecordForm):
         self.fields["extra_locations"].label_from_instance = lambda loc: loc.name
 
 
-class StatusForm(forms.Form):
+class StatusForm(Form):
     status = forms.ChoiceField(label="New status")
     reason = forms.CharField(
         max_length=500, widget=forms.TextInput(attrs={"placeholder": "e.g. Left the practice"})
@@ -154,11 +155,11 @@ class StatusForm(forms.Form):
         self.fields["status"].choices = [("", "Choose…"), *allowed] if allowed else []
 
 
-class EmailForm(forms.Form):
+class EmailForm(Form):
     email = forms.EmailField(max_length=254, label="New email")
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(Form):
     password = forms.CharField(
         label="New password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
@@ -178,7 +179,7 @@ class AcceptForm(forms.Form):
 
 
 def _filters(request) -> dict:
-    return {name: request.GET.get(name, "").strip() for name in FILTER_NAMES}
+    return list_filters(request, FILTER_NAMES)
 
 
 @requires(P.MANAGE_STAFF)

@@ -19,14 +19,15 @@ from clinicorg.transfer.exports import FilePurged, error_copy, export
 from clinicorg.transfer.models import ImportJob, Kind, Mode, Phase
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
-from .base import apply_errors, paginate, requires
+from ..forms import Form
+from .base import apply_errors, list_filters, paginate, requires
 
 ERRORS_SHOWN = 500
 STAFF_FILTERS = ("q", "status", "location", "role", "department", "position", "category", "sort")
 LOCATION_FILTERS = ("q", "status", "sort")
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     kind = forms.ChoiceField(label="What to import", choices=Kind.choices)
     mode = forms.ChoiceField(
         label="Mode",
@@ -195,7 +196,7 @@ def _export(request, kind, names):
     fmt = request.GET.get("format", "xlsx")
     if fmt not in CONTENT_TYPES:
         fmt = "xlsx"
-    filters = {k: request.GET.get(k, "") for k in names}
+    filters = list_filters(request, names)
     content, content_type, name = export(kind, fmt, request.user, filters)
     return _download(content, content_type, name)
 
