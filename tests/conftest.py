@@ -4,6 +4,7 @@ Data is set up through the actions themselves, as users would create it.
 """
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -28,6 +29,8 @@ def _fast_hasher_and_outbox(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
+    # Throttles and sign-in lockouts count in the cache: each test starts with none.
+    cache.clear()
 
 
 class OrgKit:

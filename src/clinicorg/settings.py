@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "clinicorg.directory",
     "clinicorg.access",
     "clinicorg.security",
+    "axes",
     "clinicorg.staff",
     "clinicorg.transfer",
     "clinicorg.api",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "clinicorg.security.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinicorg.urls"
@@ -94,7 +96,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "staff.StaffMember"
-AUTHENTICATION_BACKENDS = ["clinicorg.staff.backends.StaffBackend"]
+AUTHENTICATION_BACKENDS = [
+    "clinicorg.security.backends.SignInLockout",
+    "clinicorg.staff.backends.StaffBackend",
+]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -168,6 +173,24 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # sign-in however active it is (security.sessions).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_HOURS", default=12) * 60 * 60
+# Throttles of guessable secrets from one address: (failures, window in seconds).
+THROTTLE_BEARER_TOKENS = (env.int("THROTTLE_BEARER_TOKENS", default=20), 300)
+THROTTLE_INVITATION_LINKS = (env.int("THROTTLE_INVITATION_LINKS", default=10), 900)
+THROTTLE_PASSWORD_RESETS = (env.int("THROTTLE_PASSWORD_RESETS", default=5), 900)
+# Behind reverse proxies, how many add themselves to X-Forwarded-For (core.middleware.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sign-in lockout (django-axes, through the cache): per account and per address.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("SIGNIN_COOLOFF_MINUTES", default=15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (holding the email)
+AXES_CLIENT_IP_CALLABLE = "clinicorg.core.middleware.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+AXES_VERBOSE = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from clinicorg.core.errors import Conflict, Denied
+from clinicorg.security.throttle import Throttled
 
 from .auth import BearerToken
 
@@ -100,6 +101,15 @@ def on_http_error(request, exc: HttpError):
     return api.create_response(
         request, {"error": "bad_request", "message": str(exc)}, status=exc.status_code
     )
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    response = api.create_response(
+        request, {"error": "too_many_requests", "message": str(exc)}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

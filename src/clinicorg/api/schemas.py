@@ -86,4 +86,4 @@ class Error(Schema):
 
 
 # Responses every authenticated endpoint may give besides its success.
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}

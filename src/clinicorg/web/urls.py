@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from clinicorg.security import urls as security_urls
+
 from .routes import access, locations, org, people, staff, transfer
 from .views import auth
 
@@ -17,4 +19,5 @@ urlpatterns = [
     *people.urlpatterns,  # supervisors, provider credentials, my profile
     *access.urlpatterns,  # roles, access rules
     *transfer.urlpatterns,  # imports, exports, templates
+    *security_urls.urlpatterns,  # sign-in unlock
 ]

@@ -18,6 +18,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
+from clinicorg.security.throttle import INVITATION_LINKS, throttled_view
 from clinicorg.staff import actions, queries
 from clinicorg.staff.models import Status, Supervisor
 
@@ -381,6 +382,7 @@ def staff_email(request, pk):
 
 
 @never_cache
+@throttled_view(INVITATION_LINKS, failed=lambda response: response.status_code == 410)
 def invite_accept(request, token):
     """Public: the invitation link. Sets the password, activates and signs the member in."""
     try:
