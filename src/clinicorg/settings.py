@@ -205,3 +205,7 @@ LOGGING = {
 
 # Email is unique case-insensitively through a functional constraint (staff_email_unique_ci).
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+if not REDIS_URL:
+    # `clinicorg serve` is one process, whose memory cache holds the sign-in and throttle counts;
+    # several processes (gunicorn) need REDIS_URL so that they share them.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
