@@ -4,6 +4,7 @@ Data is set up through the actions themselves, as users would create it.
 """
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -29,6 +30,8 @@ def _fast_hasher_and_outbox(settings, tmp_path):
     # A worker process could not see the test's data (it lives in the test's transaction).
     settings.IMPORT_WORKER = "inline"
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
+    # Throttles and sign-in lockouts count in the cache: each test starts with none.
+    cache.clear()
 
 
 class OrgKit:

@@ -8,7 +8,7 @@ import pytest
 
 from clinicorg.core.models import AuditEvent
 from clinicorg.directory import actions
-from clinicorg.web.views.audit import safe_cell
+from clinicorg.transfer.cells import neutralize as safe_cell
 from tests.conftest import signed_in
 
 PERMISSION = "administration.view_audit_log"

@@ -3,10 +3,11 @@
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from clinicorg.core.errors import Conflict, Denied
+from clinicorg.security.throttle import Throttled
 
 from .auth import BearerToken
 
@@ -92,6 +93,23 @@ def on_conflict(request, exc: Conflict):
 @api.exception_handler(ObjectDoesNotExist)
 def on_not_found(request, exc):
     return api.create_response(request, {"error": "not_found", "message": "Not found."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    """Errors ninja raises itself, such as a body that is not JSON (400)."""
+    return api.create_response(
+        request, {"error": "bad_request", "message": str(exc)}, status=exc.status_code
+    )
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    response = api.create_response(
+        request, {"error": "too_many_requests", "message": str(exc)}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

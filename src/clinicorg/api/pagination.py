@@ -1,13 +1,17 @@
 """Limit/offset pagination with a total count, in two queries."""
 
-from ninja import Field, Schema
+from ninja import Field
+
+from clinicorg.core.boundary import INT_MAX
+
+from .schemas import Input
 
 MAX_LIMIT = 500
 
 
-class PageParams(Schema):
+class PageParams(Input):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Items per page (1–500).")
-    offset: int = Field(0, ge=0, description="Items to skip.")
+    offset: int = Field(0, ge=0, le=INT_MAX, description="Items to skip.")
 
 
 def paginate(queryset, page: PageParams, serialize=None) -> dict:

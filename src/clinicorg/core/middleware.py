@@ -1,11 +1,32 @@
 """Binds a request id and the client address for the audit log."""
 
+import ipaddress
 import re
 import uuid
+
+from django.conf import settings
 
 from . import context
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def client_ip(request) -> str | None:
+    """The client's address. Behind TRUSTED_PROXY_COUNT reverse proxies, the address the
+    outermost trusted proxy saw (X-Forwarded-For, counted from the right, which a client cannot
+    forge); otherwise the connection's address."""
+    remote = request.META.get("REMOTE_ADDR")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= hops:
+            candidate = forwarded[-hops]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                return remote
+    return remote
 
 
 class RequestContextMiddleware:
@@ -16,9 +37,7 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = context.bind(
-            context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"))
-        )
+        token = context.bind(context.RequestContext(request_id=request_id, ip=client_ip(request)))
         try:
             response = self.get_response(request)
         finally:

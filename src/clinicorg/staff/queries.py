@@ -13,6 +13,7 @@ from django.utils import timezone
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
+from clinicorg.core import boundary
 
 from .models import Invitation, StaffMember, Status, TaxonomyAssignment
 
@@ -70,10 +71,10 @@ def _id(value) -> int | None | bool:
         return None
     if hasattr(value, "pk"):
         return value.pk
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return False
+    text = str(value).strip()
+    if not boundary.is_int_text(text):
+        return False  # not ASCII digits, or past the database's range
+    number = int(text)
     return number if number > 0 else False
 
 

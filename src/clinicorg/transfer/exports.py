@@ -18,18 +18,11 @@ from clinicorg.directory.queries import locations_for, visible_managers
 from clinicorg.staff.models import TaxonomyAssignment
 from clinicorg.staff.queries import staff_for
 
+from .cells import neutralize
 from .columns import COLUMNS
 from .templates import CONTENT_TYPES
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STAFF_EXPORT_COLUMNS = [c for c in COLUMNS["staff"] if c.key != "send_invitation"]
-
-
-def neutralize(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def staff_rows(actor, filters: dict):
@@ -152,7 +145,7 @@ def error_copy(job) -> tuple[bytes, str, str]:
     try:
         table = read_table(job.file_path, job.file_name)
         width = len(table.headers)
-        rows.append([*table.headers, "Errors"])
+        rows.append([*map(neutralize, table.headers), "Errors"])
         for number, cells in table.rows:
             cells = (cells + [""] * width)[:width]
             rows.append([*map(neutralize, cells), "; ".join(by_row.get(number, []))])

@@ -17,6 +17,7 @@ from clinicorg.directory.models import (
 )
 from clinicorg.staff.models import SCHEDULING_STEPS, Status
 
+from .cells import neutralize
 from .columns import COLUMNS, EXAMPLE_MARK, column_letter
 
 TEMPLATE_ROWS = 100_000
@@ -117,7 +118,7 @@ def template_csv(kind: str, actor) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([c.label for c in COLUMNS[kind]])
-    writer.writerow(example_row(kind, choice_lists(actor)))
+    writer.writerow([neutralize(v) for v in example_row(kind, choice_lists(actor))])
     return out.getvalue().encode("utf-8")
 
 
@@ -138,7 +139,7 @@ def template_xlsx(kind: str, actor) -> bytes:
         if col.help:
             sheet.write_comment(0, i, col.help)
     for i, value in enumerate(example_row(kind, lists)):
-        sheet.write_string(1, i, value, example)
+        sheet.write_string(1, i, neutralize(value), example)
 
     lists_sheet = book.add_worksheet("Lists")
     used = [c.choices for c in columns if c.choices]

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from clinicorg.security import urls as security_urls
+
 from .routes import access, locations, org, people, reports, scheduling, staff, transfer
 from .views import auth
 
@@ -19,4 +21,5 @@ urlpatterns = [
     *transfer.urlpatterns,  # imports, exports, templates
     *reports.urlpatterns,  # dashboard, license expiry, reminders
     *scheduling.urlpatterns,  # schedules, availability, visit types, public booking
+    *security_urls.urlpatterns,  # sign-in unlock
 ]

@@ -30,7 +30,7 @@ from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS
+from ..schemas import ERRORS, Input
 
 router = Router(tags=["Access"])
 
@@ -62,13 +62,13 @@ class RolePage(Schema):
     items: list[RoleOut]
 
 
-class RoleIn(Schema):
+class RoleIn(Input):
     name: str
     permissions: list[str] = []
     copy_from: int | None = Field(None, description="Id of a role whose permissions to copy.")
 
 
-class RolePatch(Schema):
+class RolePatch(Input):
     name: str | None = None
     permissions: list[str] | None = None
 
@@ -83,16 +83,16 @@ class AccessOut(Schema):
     )
 
 
-class AccessIn(Schema):
+class AccessIn(Input):
     all_locations: bool = False
     locations: list[int] = []
 
 
-class StaffRoleIn(Schema):
+class StaffRoleIn(Input):
     role: int
 
 
-class CheckIn(Schema):
+class CheckIn(Input):
     staff: int
     permission: str
     location: int | None = None
@@ -435,7 +435,7 @@ def check(request):
     return answers
 
 
-class EffectiveQuery(Schema):
+class EffectiveQuery(Input):
     location: int | None = None
 
 

@@ -15,7 +15,7 @@ from clinicorg.core.models import AuditEvent
 from clinicorg.core.queries import filter_audit_events, get_audit_event
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS
+from ..schemas import ERRORS, Input
 
 router = Router(tags=["Audit log"])
 
@@ -38,7 +38,7 @@ class AuditEventOut(Schema):
     ip: str | None = Field(description="Client address of that request.")
 
 
-class AuditFilters(Schema):
+class AuditFilters(Input):
     actor: str = Field(
         "",
         description="A staff member id, or text matched against who made the change "

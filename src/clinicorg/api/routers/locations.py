@@ -12,7 +12,7 @@ from clinicorg.directory.models import PayerEnrollment
 from clinicorg.staff import actions as staff_actions
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS
+from ..schemas import ERRORS, Input
 
 router = Router()
 
@@ -71,7 +71,7 @@ def _managers(location) -> list[dict]:
     return [{"id": m.id, "email": m.email, "name": m.full_name} for m in location.visible_managers]
 
 
-class LocationIn(Schema):
+class LocationIn(Input):
     name: str
     code: str
     address_line1: str = ""
@@ -86,7 +86,7 @@ class LocationIn(Schema):
     credentialing_enabled: bool = False
 
 
-class LocationPatch(Schema):
+class LocationPatch(Input):
     name: str | None = None
     code: str | None = None
     address_line1: str | None = None
@@ -102,7 +102,7 @@ class LocationPatch(Schema):
     status: Literal["active", "inactive"] | None = None
 
 
-class LocationFilters(Schema):
+class LocationFilters(Input):
     q: str = ""
     status: Literal["", "active", "inactive"] = ""
     credentialing: Literal["", "on", "off"] = ""
@@ -110,21 +110,21 @@ class LocationFilters(Schema):
     sort: str = ""
 
 
-class EnrollmentIn(Schema):
+class EnrollmentIn(Input):
     payer_name: str
     payer_id: str
     status: Literal["pending", "active", "terminated"] = "pending"
     effective_date: date | None = None
 
 
-class EnrollmentPatch(Schema):
+class EnrollmentPatch(Input):
     payer_name: str | None = None
     payer_id: str | None = None
     status: Literal["pending", "active", "terminated"] | None = None
     effective_date: date | None = None
 
 
-class ManagersIn(Schema):
+class ManagersIn(Input):
     staff: list[int]
 
 

@@ -17,7 +17,7 @@ from clinicorg.directory import actions, queries
 from clinicorg.directory.models import Department, EmployeeCategory, Position
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS, Error
+from ..schemas import ERRORS, Error, Input
 
 router = Router()
 
@@ -31,18 +31,18 @@ class NamedOut(Schema):
     member_count: int = Field(description="Staff members assigned to it, in any status.")
 
 
-class NamedIn(Schema):
+class NamedIn(Input):
     name: str = Field(description="Unique in the organization, case-insensitively.")
 
 
-class NamedPatch(Schema):
+class NamedPatch(Input):
     name: str | None = Field(None, description="New name; unique case-insensitively.")
     is_active: bool | None = Field(
         None, description="false deactivates (existing assignments stay), true reactivates."
     )
 
 
-class NamedFilters(Schema):
+class NamedFilters(Input):
     q: str = Field("", description="Part of the name, case-insensitive.")
     active: bool | None = Field(
         None, description="true: active only; false: inactive only; omitted: both."
@@ -151,17 +151,17 @@ class CategoryOut(Schema):
     member_count: int = Field(description="Staff members assigned to it, in any status.")
 
 
-class CategoryIn(Schema):
+class CategoryIn(Input):
     name: str = Field(description="Unique in the organization, case-insensitively.")
     status: CategoryStatusValue = Field("active", description="active (default) or deprecated.")
 
 
-class CategoryPatch(Schema):
+class CategoryPatch(Input):
     name: str | None = Field(None, description="New name; unique case-insensitively.")
     status: CategoryStatusValue | None = Field(None, description="active or deprecated.")
 
 
-class CategoryFilters(Schema):
+class CategoryFilters(Input):
     q: str = Field("", description="Part of the name, case-insensitive.")
     status: Literal["", "active", "deprecated"] = Field(
         "", description="active or deprecated; empty for both."
@@ -266,7 +266,7 @@ class OrganizationOut(Schema):
     npis: list[OrganizationNPIOut] = Field(description="Organizational (Type 2) NPIs.")
 
 
-class OrganizationPatch(Schema):
+class OrganizationPatch(Input):
     name: str | None = Field(None, description="Organization name.")
     timezone: str | None = Field(None, description="IANA time zone name.")
     tax_id: str | None = Field(None, description="Tax id (EIN); empty to clear.")
@@ -275,7 +275,7 @@ class OrganizationPatch(Schema):
     )
 
 
-class OrganizationNPIIn(Schema):
+class OrganizationNPIIn(Input):
     label: str = Field(description='What the NPI is used for, e.g. "Billing" or "Group".')
     npi: str = Field(description="10 digits whose last is the Luhn check over 80840 + the rest.")
 

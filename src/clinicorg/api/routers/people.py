@@ -14,7 +14,7 @@ from clinicorg.staff.bio import render_bio
 from clinicorg.staff.models import StaffMember
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS, Error, Ref
+from ..schemas import ERRORS, Error, Input, Ref
 
 router = Router(tags=["Supervisors and credentials"])
 
@@ -41,18 +41,18 @@ class SupervisorPage(Schema):
     items: list[SupervisorOut]
 
 
-class SupervisorIn(Schema):
+class SupervisorIn(Input):
     staff: int = Field(description="Id of the staff member to appoint.")
     locations: list[int] = []
     departments: list[int] = []
 
 
-class SupervisorPatch(Schema):
+class SupervisorPatch(Input):
     locations: list[int] | None = None
     departments: list[int] | None = None
 
 
-class RemoveParams(Schema):
+class RemoveParams(Input):
     reassign_to: int | None = Field(
         None, description="Supervisor (appointment) id that takes over the direct reports."
     )
@@ -85,7 +85,7 @@ class CredentialsOut(Schema):
     licenses: list[LicenseOut]
 
 
-class CredentialsIn(Schema):
+class CredentialsIn(Input):
     """Fields left out are not changed. `taxonomy_codes` is the full list to hold."""
 
     npi: str | None = None
@@ -96,7 +96,7 @@ class CredentialsIn(Schema):
     scheduling_step: int | None = None
 
 
-class LicenseIn(Schema):
+class LicenseIn(Input):
     state: str
     number: str
     expires_on: date | None = None
@@ -120,7 +120,7 @@ class TaxonomyPage(Schema):
     items: list[TaxonomyCodeOut]
 
 
-class TaxonomyFilters(Schema):
+class TaxonomyFilters(Input):
     q: str = Field(
         "", description="Words matched against code, classification, specialization, name."
     )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import BaseModel
 
 from clinicorg.access import policy
@@ -19,7 +19,7 @@ from clinicorg.staff import actions, queries
 from clinicorg.staff.models import StaffMember
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS, Error
+from ..schemas import ERRORS, Error, Input
 
 router = Router(tags=["Staff"])
 
@@ -72,7 +72,7 @@ class StaffPage(BaseModel):
     items: list[StaffOut]
 
 
-class StaffFilters(Schema):
+class StaffFilters(Input):
     q: str = ""
     status: StatusFilter = ""
     location: int | None = None
@@ -85,7 +85,7 @@ class StaffFilters(Schema):
     sort: str = ""
 
 
-class StaffIn(Schema):
+class StaffIn(Input):
     email: str
     first_name: str
     last_name: str
@@ -104,7 +104,7 @@ class StaffIn(Schema):
     send_invitation: bool = True
 
 
-class StaffPatch(Schema):
+class StaffPatch(Input):
     email: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -120,7 +120,7 @@ class StaffPatch(Schema):
     hire_date: date | None = None
 
 
-class StatusIn(Schema):
+class StatusIn(Input):
     status: StatusValue
     reason: str
 

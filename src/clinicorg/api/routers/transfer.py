@@ -22,7 +22,7 @@ from clinicorg.transfer.models import ImportJob, Kind, Mode
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS, Error
+from ..schemas import ERRORS, Error, Input
 
 router = Router()
 ERRORS_IN_JOB = 1000
@@ -187,7 +187,7 @@ def import_template(
     return _file(content, CONTENT_TYPES[format], f"{kind}-template.{format}")
 
 
-class StaffExportFilters(Schema):
+class StaffExportFilters(Input):
     q: str = ""
     status: str = ""
     location: str = ""
@@ -198,7 +198,7 @@ class StaffExportFilters(Schema):
     sort: str = ""
 
 
-class LocationExportFilters(Schema):
+class LocationExportFilters(Input):
     q: str = ""
     status: str = ""
     sort: str = ""

@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
-from clinicorg.access.models import ApiToken, hash_token
+from clinicorg.access.models import hash_token
 from clinicorg.core import audit, bulk
 from clinicorg.core.errors import Conflict, Denied
 from clinicorg.core.writes import save_unique
 from clinicorg.directory.models import Location
+from clinicorg.security.sessions import end_member_access
 
-from ..models import TRANSITIONS, Invitation, StaffMember, Status
+from ..models import SIGN_IN_STATUSES, TRANSITIONS, Invitation, StaffMember, Status
 from ..rules import status_change_error
 from .records import (
     EMAIL_TAKEN,
@@ -370,9 +371,9 @@ def _status_action(old: str, new: str) -> str:
 def change_staff_status(member: StaffMember, status: str, reason: str, *, actor) -> StaffMember:
     """Move a member along the status machine (staff.models.TRANSITIONS), with a reason.
 
-    Deactivation takes effect on the member's next request (the sign-in backend admits only
-    active and on-leave members), withdraws their open invitation and revokes the API tokens
-    they created. History and records stay.
+    Deactivation and suspension end every session of the member at once and revoke the API
+    tokens they created (security.sessions), so a later reactivation revives none; deactivation
+    also withdraws their open invitation. History and records stay.
     """
     policy.require_member(actor, member)
     status = (status or "").strip()
@@ -407,18 +408,10 @@ def change_staff_status(member: StaffMember, status: str, reason: str, *, actor)
         member.updated_at = now
         member.save(update_fields=["status", "status_changed_at", "updated_at"])
         changes = {"status": [old, status], "reason": [None, reason]}
+        if status not in SIGN_IN_STATUSES:
+            changes.update(end_member_access(member, now=now))
         if status == Status.DEACTIVATED:
             open_count = _open_invitations().filter(staff=member).update(revoked_at=now)
-            tokens = list(
-                ApiToken.objects.filter(created_by=member, revoked_at__isnull=True).values_list(
-                    "name", flat=True
-                )
-            )
-            ApiToken.objects.filter(created_by=member, revoked_at__isnull=True).update(
-                revoked_at=now
-            )
-            if tokens:
-                changes["api_tokens_revoked"] = [None, sorted(tokens)]
             if open_count:
                 changes["invitation"] = ["open", "revoked"]
         audit.record(_status_action(old, status), actor=actor, target=member, changes=changes)

@@ -5,8 +5,10 @@ from django import forms
 from clinicorg.access.catalogue import MODULES
 from clinicorg.access.models import Role
 
+from .base import Form
 
-class RoleForm(forms.Form):
+
+class RoleForm(Form):
     name = forms.CharField(max_length=100)
 
     def __init__(self, *args, role=None, **kwargs):
@@ -39,7 +41,7 @@ class RoleForm(forms.Form):
         ]
 
 
-class NewRoleForm(forms.Form):
+class NewRoleForm(Form):
     name = forms.CharField(max_length=100)
     copy_from = forms.ModelChoiceField(
         queryset=Role.objects.none(),
@@ -53,7 +55,7 @@ class NewRoleForm(forms.Form):
         self.fields["copy_from"].queryset = roles if roles is not None else Role.objects.none()
 
 
-class StaffRoleForm(forms.Form):
+class StaffRoleForm(Form):
     role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
 
     def __init__(self, *args, roles=None, **kwargs):

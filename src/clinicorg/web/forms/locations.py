@@ -1,4 +1,4 @@
-"""Forms parse and render; the actions validate. Field definitions come from the models."""
+"""Location, payer enrollment and location manager forms."""
 
 from django import forms
 
@@ -6,12 +6,14 @@ from clinicorg.core.validators import PLACE_OF_SERVICE, timezone_names
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.directory.models import Location, PayerEnrollment
 
+from .base import Form
+
 
 def timezone_choices():
     return [(tz, tz.replace("_", " ")) for tz in timezone_names()]
 
 
-class LocationForm(forms.Form):
+class LocationForm(Form):
     locals().update(forms.fields_for_model(Location, fields=LOCATION_FIELDS))
 
     def __init__(self, *args, **kwargs):
@@ -30,7 +32,7 @@ class LocationForm(forms.Form):
             f.validators = []  # the action validates, so errors are the same everywhere
 
 
-class EnrollmentForm(forms.Form):
+class EnrollmentForm(Form):
     locals().update(forms.fields_for_model(PayerEnrollment, fields=ENROLLMENT_FIELDS))
 
     def __init__(self, *args, **kwargs):
@@ -38,7 +40,7 @@ class EnrollmentForm(forms.Form):
         self.fields["effective_date"].widget = forms.DateInput(attrs={"type": "date"})
 
 
-class ManagersForm(forms.Form):
+class ManagersForm(Form):
     managers = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, staff_choices=(), **kwargs):

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory.models import CategoryStatus
 
+from .base import Form
 from .locations import timezone_choices
 
 
@@ -36,7 +37,7 @@ class LongSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, extra, options)
 
 
-class NameForm(forms.Form):
+class NameForm(Form):
     """Create or rename a department, position or employee category."""
 
     name = forms.CharField(max_length=100)
@@ -56,7 +57,7 @@ class CategoryForm(NameForm):
     )
 
 
-class OrganizationForm(forms.Form):
+class OrganizationForm(Form):
     locals().update(forms.fields_for_model(Organization, fields=("name", "tax_id", "date_order")))
 
     def __init__(self, *args, **kwargs):
@@ -75,7 +76,7 @@ class OrganizationForm(forms.Form):
         _action_validates(self)
 
 
-class OrganizationNPIForm(forms.Form):
+class OrganizationNPIForm(Form):
     locals().update(forms.fields_for_model(OrganizationNPI, fields=("label", "npi")))
 
     def __init__(self, *args, **kwargs):
@@ -103,7 +104,7 @@ def target_type_label(value: str) -> str:
     return TARGET_TYPE_LABELS.get(value) or value.replace("_", " ").capitalize()
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     """The audit log filter; invalid values are reported beside the field and ignored."""
 
     q = forms.CharField(required=False, label="Search")

@@ -8,13 +8,15 @@ from clinicorg.staff.actions.people import US_STATES
 from clinicorg.staff.bio import BIO_MAX_LENGTH
 from clinicorg.staff.models import SCHEDULING_STEPS
 
+from .base import Form
+
 BIO_HELP = (
     f"Shown to patients. Up to {BIO_MAX_LENGTH:,} characters. Plain text or simple markdown: "
     "**bold**, *italic*, lists starting with “- ”, and links written [text](https://…)."
 )
 
 
-class SupervisorForm(forms.Form):
+class SupervisorForm(Form):
     staff = forms.TypedChoiceField(label="Member", coerce=int, required=True)
     locations = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, label="Supervises locations"
@@ -33,7 +35,7 @@ class SupervisorForm(forms.Form):
         self.fields["departments"].choices = department_choices
 
 
-class RemoveSupervisorForm(forms.Form):
+class RemoveSupervisorForm(Form):
     reports = forms.ChoiceField(
         choices=[("reassign", "Reassign them to"), ("clear", "Clear their supervisor")],
         widget=forms.RadioSelect,
@@ -51,7 +53,7 @@ def split_codes(text: str) -> list[str]:
     return [c for c in re.split(r"[\s,;]+", (text or "").upper()) if c]
 
 
-class CredentialsForm(forms.Form):
+class CredentialsForm(Form):
     npi = forms.CharField(
         label="Individual NPI",
         required=False,
@@ -92,7 +94,7 @@ class CredentialsForm(forms.Form):
         return data
 
 
-class LicenseForm(forms.Form):
+class LicenseForm(Form):
     state = forms.ChoiceField(
         choices=[("", "State…"), *((k, f"{k} · {v}") for k, v in sorted(US_STATES.items()))]
     )
@@ -102,7 +104,7 @@ class LicenseForm(forms.Form):
     )
 
 
-class MyProfileForm(forms.Form):
+class MyProfileForm(Form):
     display_name = forms.CharField(
         required=False,
         max_length=250,

@@ -5,8 +5,10 @@ from django import forms
 from clinicorg.reports import queries
 from clinicorg.reports.models import MAX_WINDOW_DAYS, MAX_WINDOWS
 
+from .base import Form
 
-class LicenseFilterForm(forms.Form):
+
+class LicenseFilterForm(Form):
     window = forms.IntegerField(
         required=False,
         min_value=1,
@@ -40,7 +42,7 @@ class LicenseFilterForm(forms.Form):
         }
 
 
-class ReminderSettingsForm(forms.Form):
+class ReminderSettingsForm(Form):
     enabled = forms.BooleanField(required=False, label="Send license expiry reminders")
     windows = forms.CharField(
         max_length=60,

@@ -5,10 +5,12 @@ from django import forms
 
 from clinicorg.scheduling.models import WEEKDAYS
 
+from .base import Form
+
 WEEKDAY_FIELDS = tuple(d.lower() for d in WEEKDAYS)
 
 
-class PatientForm(forms.Form):
+class PatientForm(Form):
     # Not required here: the action checks every field at once and names each problem.
     patient_name = forms.CharField(label="Name", max_length=200, required=False)
     patient_email = forms.CharField(label="Email", max_length=254, required=False)
@@ -28,11 +30,11 @@ class PatientForm(forms.Form):
             self.fields["patient_email"].help_text = "We send the confirmation here."
 
 
-class CancelForm(forms.Form):
+class CancelForm(Form):
     reason = forms.CharField(label="Reason", max_length=300)
 
 
-class WeeklyForm(forms.Form):
+class WeeklyForm(Form):
     """One text field per weekday: "09:00-12:00, 13:00-17:00"."""
 
     def __init__(self, *args, **kwargs):
@@ -45,7 +47,7 @@ class WeeklyForm(forms.Form):
             )
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Form):
     location = forms.ChoiceField()
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
@@ -56,7 +58,7 @@ class OverrideForm(forms.Form):
         self.fields["location"].choices = location_choices
 
 
-class TimeOffForm(forms.Form):
+class TimeOffForm(Form):
     starts_at = forms.DateTimeField(
         label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -66,7 +68,7 @@ class TimeOffForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
 
 
-class SchedulingSettingsForm(forms.Form):
+class SchedulingSettingsForm(Form):
     online_booking_enabled = forms.BooleanField(
         label="Patients may book online on the public page", required=False
     )
@@ -76,7 +78,7 @@ class SchedulingSettingsForm(forms.Form):
     booking_horizon_days = forms.IntegerField(label="Booking horizon (days)", min_value=1)
 
 
-class VisitTypeForm(forms.Form):
+class VisitTypeForm(Form):
     name = forms.CharField(max_length=100)
     duration_minutes = forms.IntegerField(label="Duration (minutes)")
     is_active = forms.BooleanField(label="Active", required=False, initial=True)

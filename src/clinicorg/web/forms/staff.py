@@ -7,6 +7,8 @@ from clinicorg.directory.models import Department, EmployeeCategory, Location, P
 from clinicorg.staff import actions
 from clinicorg.staff.models import Status
 
+from .base import Form
+
 
 class _Choice(forms.ModelChoiceField):
     def __init__(self, queryset, *, label_attr="name", **kw):
@@ -32,7 +34,7 @@ def _active_or_current(qs, current_id, *, active=None):
     return qs.filter(cond)
 
 
-class StaffRecordForm(forms.Form):
+class StaffRecordForm(Form):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
     display_name = forms.CharField(
@@ -110,7 +112,7 @@ class InviteForm(StaffRecordForm):
         self.fields["extra_locations"].label_from_instance = lambda loc: loc.name
 
 
-class StatusForm(forms.Form):
+class StatusForm(Form):
     status = forms.ChoiceField(label="New status")
     reason = forms.CharField(
         max_length=500, widget=forms.TextInput(attrs={"placeholder": "e.g. Left the practice"})
@@ -122,11 +124,11 @@ class StatusForm(forms.Form):
         self.fields["status"].choices = [("", "Choose…"), *allowed] if allowed else []
 
 
-class EmailForm(forms.Form):
+class EmailForm(Form):
     email = forms.EmailField(max_length=254, label="New email")
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(Form):
     password = forms.CharField(
         label="New password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

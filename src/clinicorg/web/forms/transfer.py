@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 
 from clinicorg.transfer.models import Kind, Mode
 
+from .base import Form
 
-class ImportForm(forms.Form):
+
+class ImportForm(Form):
     kind = forms.ChoiceField(label="What to import", choices=Kind.choices)
     mode = forms.ChoiceField(
         label="Mode",

@@ -14,6 +14,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.core.models import AuditEvent
 from clinicorg.core.queries import audit_events_for, get_audit_event
 from clinicorg.directory.models import Location
+from clinicorg.transfer.cells import neutralize
 
 from ..forms.org import AuditFilterForm, target_type_label
 from .base import paginate, requires
@@ -32,7 +33,6 @@ CSV_COLUMNS = (
     "ip",
 )
 # Spreadsheets run a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _org_timezone(request) -> zoneinfo.ZoneInfo:
@@ -152,12 +152,6 @@ def audit_detail(request, pk):
         )
 
 
-def safe_cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 class _Echo:
     def write(self, value):
         return value
@@ -183,7 +177,7 @@ def _csv_rows(events, tz):
             e.request_id,
             e.ip or "",
         )
-        yield writer.writerow([safe_cell(v) for v in row])
+        yield writer.writerow([neutralize(v) for v in row])
 
 
 @requires(P.VIEW_AUDIT_LOG)

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from clinicorg.access import policy
 from clinicorg.core.errors import Conflict, Decision, Denied
 
+from ..forms.base import FilterForm
+
 
 def render_denied(request, decision: Decision):
     return render(request, "web/denied.html", {"decision": decision}, status=403)
@@ -96,6 +98,16 @@ def confirm_delete(request, action, success: str, to, refused_to):
         return redirect(refused_to)
     messages.success(request, success)
     return redirect(to)
+
+
+def list_filters(request, names) -> dict:
+    """A list page's filters from the query string, through the forms' boundary: a value it
+    refuses (control characters, lone surrogates) reads as empty and the page says why."""
+    form = FilterForm(request.GET, names)
+    filters = form.filters()
+    for name, errors in form.errors.items():
+        messages.error(request, f"Filter {name}: {' '.join(errors)}")
+    return {k: v.strip() for k, v in filters.items()}
 
 
 def paginate(request, queryset, per_page: int = 50):

@@ -13,7 +13,7 @@ from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember, Status
 
 from ..forms.locations import EnrollmentForm, LocationForm, ManagersForm
-from .base import confirm_delete, paginate, requires, save_form
+from .base import confirm_delete, list_filters, paginate, requires, save_form
 
 
 def _detail_url(location) -> str:
@@ -28,13 +28,7 @@ def _enrollment(request, pk, eid):
 
 @requires(P.MANAGE_LOCATIONS)
 def location_list(request):
-    filters = {
-        "q": request.GET.get("q", ""),
-        "status": request.GET.get("status", ""),
-        "credentialing": request.GET.get("credentialing", ""),
-        "enrollment": request.GET.get("enrollment", ""),
-        "sort": request.GET.get("sort", ""),
-    }
+    filters = list_filters(request, ("q", "status", "credentialing", "enrollment", "sort"))
     page, query = paginate(request, queries.locations_for(request.user, **filters))
     return render(
         request, "web/locations/list.html", {"page": page, "query": query, "filters": filters}

@@ -21,7 +21,7 @@ from clinicorg.directory import actions, queries
 from clinicorg.directory.models import CategoryStatus, Department, EmployeeCategory, Position
 
 from ..forms.org import CategoryForm, NameForm, OrganizationForm, OrganizationNPIForm
-from .base import apply_errors, paginate, requires
+from .base import apply_errors, list_filters, paginate, requires
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _back(request, default: str):
 
 
 def _named_list_context(request, kind: Kind, form):
-    filters = {"q": request.GET.get("q", ""), "active": request.GET.get("active", "")}
+    filters = list_filters(request, ("q", "active"))
     page, query = paginate(request, kind.list_for(request.user, **filters))
     return {"kind": kind, "page": page, "query": query, "filters": filters, "form": form}
 
@@ -158,7 +158,7 @@ def named_status(request, kind, pk):
 
 
 def _category_list_context(request, form):
-    filters = {"q": request.GET.get("q", ""), "status": request.GET.get("status", "")}
+    filters = list_filters(request, ("q", "status"))
     page, query = paginate(request, queries.categories_for(request.user, **filters))
     return {"page": page, "query": query, "filters": filters, "form": form}
 

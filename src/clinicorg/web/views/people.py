@@ -24,7 +24,7 @@ from ..forms.people import (
     RemoveSupervisorForm,
     SupervisorForm,
 )
-from .base import apply_errors, paginate, requires, save_form
+from .base import apply_errors, list_filters, paginate, requires, save_form
 
 # Supervisors
 
@@ -206,7 +206,7 @@ def _credentials_initial(member) -> dict:
 def _credentials_page(request, member, form, license_form, *, preview=None):
     assignments = list(member.taxonomies.all())
     described = taxonomy.describe_codes([a.code for a in assignments])
-    query = request.GET.get("tq", "").strip()
+    query = list_filters(request, ("tq",))["tq"]
     return render(
         request,
         "web/people/credentials.html",
@@ -275,7 +275,7 @@ def license_remove(request, pk, lid):
 @requires(None)
 def taxonomy_search(request):
     """JSON for the code picker: [{code, label, classification, specialization}]."""
-    query = request.GET.get("q", "").strip()
+    query = list_filters(request, ("q",))["q"]
     results = taxonomy.search(query, limit=20) if query else []
     return JsonResponse(
         {

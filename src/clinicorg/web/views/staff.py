@@ -16,6 +16,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
+from clinicorg.security.throttle import INVITATION_LINKS, throttled_view
 from clinicorg.staff import actions, queries
 from clinicorg.staff.models import Status
 
@@ -26,7 +27,7 @@ from ..forms.staff import (
     StaffRecordForm,
     StatusForm,
 )
-from .base import apply_errors, paginate, requires
+from .base import apply_errors, list_filters, paginate, requires
 
 FILTER_NAMES = (
     "q",
@@ -56,7 +57,7 @@ def optional_url(name: str, *args, query: str = "") -> str | None:
 
 
 def _filters(request) -> dict:
-    return {name: request.GET.get(name, "").strip() for name in FILTER_NAMES}
+    return list_filters(request, FILTER_NAMES)
 
 
 @requires(P.MANAGE_STAFF)
@@ -260,6 +261,7 @@ def staff_email(request, pk):
 
 
 @never_cache
+@throttled_view(INVITATION_LINKS, failed=lambda response: response.status_code == 410)
 def invite_accept(request, token):
     """Public: the invitation link. Sets the password, activates and signs the member in."""
     try:

@@ -19,7 +19,7 @@ from clinicorg.transfer.models import ImportJob, Kind, Phase
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
 from ..forms.transfer import ImportForm
-from .base import apply_errors, paginate, requires
+from .base import apply_errors, list_filters, paginate, requires
 
 ERRORS_SHOWN = 500
 STAFF_FILTERS = ("q", "status", "location", "role", "department", "position", "category", "sort")
@@ -169,7 +169,7 @@ def _export(request, kind, names):
     fmt = request.GET.get("format", "xlsx")
     if fmt not in CONTENT_TYPES:
         fmt = "xlsx"
-    filters = {k: request.GET.get(k, "") for k in names}
+    filters = list_filters(request, names)
     content, content_type, name = export(kind, fmt, request.user, filters)
     return _download(content, content_type, name)
 

@@ -1,0 +1,36 @@
+"""What every web form shares: the input boundary (core.boundary) beside each field."""
+
+from django import forms
+
+from clinicorg.core import boundary
+
+
+class BoundaryMixin:
+    """The input boundary for every form (core.boundary): a cleaned value holding control
+    characters, lone surrogates or an integer past the database's 64-bit range is an error
+    beside its field, whatever the field's own validators are."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name, value in list(getattr(self, "cleaned_data", {}).items()):
+            found = boundary.problem(value)
+            if found:
+                self.add_error(name if name in self.fields else None, found)
+
+
+class Form(BoundaryMixin, forms.Form):
+    """The base of the product's forms."""
+
+
+class FilterForm(Form):
+    """The query-string filters of a list page, as text fields through the same boundary."""
+
+    def __init__(self, data, names):
+        super().__init__(data)
+        for name in names:
+            self.fields[name] = forms.CharField(required=False)
+
+    def filters(self) -> dict:
+        """Each filter stripped; one the boundary refuses reads as empty."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name, "") for name in self.fields}
