@@ -131,3 +131,22 @@ def test_no_two_api_schemas_share_a_name():
         if cls.__module__.startswith("clinicorg."):
             by_name.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
     assert {name: where for name, where in by_name.items() if len(where) > 1} == {}
+
+
+def test_every_request_schema_goes_through_the_input_boundary():
+    """Bodies and queries (`…In`, `…Patch`, `…Filters`, `…Params`, `…IO`) inherit `Input`, the
+    one boundary that refuses control characters, huge integers and non-object bodies."""
+    from ninja import Schema
+
+    from clinicorg.api.schemas import Input
+
+    _operations()
+    suffixes = ("In", "Patch", "Filters", "Params", "IO")
+    skipped = [
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in _schemas(Schema)
+        if cls.__module__.startswith("clinicorg.")
+        and cls.__name__.endswith(suffixes)
+        and not issubclass(cls, Input)
+    ]
+    assert skipped == []

@@ -15,7 +15,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.reports import actions, queries
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS, Ref
+from ..schemas import ERRORS, Input, Ref
 
 router = Router(tags=["Reports"])
 
@@ -63,7 +63,7 @@ def get_dashboard(request):
     return {"tables": [_table(t) for t in (*board.figures, *board.tables)]}
 
 
-class LicenseFilters(Schema):
+class LicenseFilters(Input):
     window: int = Field(
         queries.DEFAULT_WINDOW,
         ge=1,
@@ -151,7 +151,7 @@ class ReminderSettingsOut(Schema):
     )
 
 
-class ReminderSettingsIn(Schema):
+class ReminderSettingsIn(Input):
     enabled: bool | None = None
     windows: list[int] | None = Field(None, description="1–8 distinct numbers of days, 1–365.")
 

@@ -13,7 +13,7 @@ from clinicorg.scheduling.models import AvailabilityOverride, TimeOff
 from clinicorg.staff.queries import get_staff
 
 from ..pagination import PageParams, paginate
-from ..schemas import ERRORS
+from ..schemas import ERRORS, Input
 from .people import Ref
 
 router = Router(tags=["Scheduling"])
@@ -37,7 +37,7 @@ class VisitTypePage(Schema):
     items: list[VisitTypeOut]
 
 
-class VisitTypeIn(Schema):
+class VisitTypeIn(Input):
     name: str
     duration_minutes: int
     is_active: bool = True
@@ -45,7 +45,7 @@ class VisitTypeIn(Schema):
     providers: list[int] = Field([], description="Ids of the staff members who offer it.")
 
 
-class VisitTypePatch(Schema):
+class VisitTypePatch(Input):
     name: str | None = None
     duration_minutes: int | None = None
     is_active: bool | None = None
@@ -97,7 +97,7 @@ def update_visit_type(request, visit_type_id: int, payload: VisitTypePatch):
 # Availability
 
 
-class WindowIO(Schema):
+class WindowIO(Input):
     weekday: int = Field(ge=0, le=6, description="0 is Monday, 6 is Sunday.")
     start: str = Field(description="Wall-clock time at the location, HH:MM.")
     end: str = Field(description="HH:MM, after the start.")
@@ -107,7 +107,7 @@ class WindowOut(WindowIO):
     location: int
 
 
-class OverrideIn(Schema):
+class OverrideIn(Input):
     location: int
     date: date
     start_time: str = Field(description="HH:MM")
@@ -122,7 +122,7 @@ class OverrideOut(Schema):
     end_time: str
 
 
-class TimeOffIn(Schema):
+class TimeOffIn(Input):
     starts_at: datetime
     ends_at: datetime
     reason: str = ""
@@ -144,7 +144,7 @@ class AvailabilityOut(Schema):
     )
 
 
-class WeeklyIn(Schema):
+class WeeklyIn(Input):
     location: int
     windows: list[WindowIO]
 
@@ -254,7 +254,7 @@ def remove_time_off(request, staff_id: int, time_off_id: int):
 # Slots
 
 
-class SlotFilters(Schema):
+class SlotFilters(Input):
     location: int | None = Field(None, description="A location id; default: every location.")
     provider: int | None = Field(None, description="A staff id; default: every provider.")
     visit_type: int | None = Field(
@@ -343,7 +343,7 @@ class AppointmentPage(Schema):
     items: list[AppointmentOut]
 
 
-class AppointmentFilters(Schema):
+class AppointmentFilters(Input):
     location: int | None = None
     provider: int | None = None
     status: Literal["", "booked", "cancelled", "completed", "no_show"] = ""
@@ -353,7 +353,7 @@ class AppointmentFilters(Schema):
     q: str = Field("", description="Patient name, email or phone.")
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(Input):
     provider: int
     location: int
     visit_type: int
@@ -364,11 +364,11 @@ class AppointmentIn(Schema):
     notes: str = ""
 
 
-class AppointmentCancelIn(Schema):
+class AppointmentCancelIn(Input):
     reason: str
 
 
-class AppointmentStatusIn(Schema):
+class AppointmentStatusIn(Input):
     status: Literal["completed", "no_show", "booked"]
 
 
