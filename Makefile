@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# schemathesis's per-operation tests need a pytest without xdist (see the module).
+FUZZ_TESTS := tests/security/test_api_fuzz.py
 
 .PHONY: run test test-fast lint format bench install clean
 
@@ -34,6 +36,7 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff format --check src tests
 	CLINICORG_DATA_DIR=test-output/var $(BIN)/clinicorg makemigrations --check --dry-run
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:xdist -p no:cacheprovider -q $(FUZZ_TESTS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
