@@ -134,3 +134,19 @@ def test_formula_neutralized_cells_of_an_export_import_back_as_their_value(acme,
         csv_bytes([staff_row(1, Phone="'+1 555 010 2000")]), "s.csv", "staff", actor=admin
     )
     assert job.state == State.VALID, job.errors
+
+
+@pytest.mark.parametrize("sign", ["=", "+", "-", "@"])
+def test_every_cell_an_export_neutralized_imports_back_as_its_value(acme, admin, sign):
+    from clinicorg.transfer.cells import neutralize
+
+    name = f"{sign}Dr. Lee"
+    job = actions.start_import(
+        csv_bytes([staff_row(1, **{"Display name": neutralize(name)})]),
+        "s.csv",
+        "staff",
+        actor=admin,
+        commit=True,
+    )
+    assert job.state == State.COMMITTED, job.errors
+    assert StaffMember.objects.get(email="new1@acme.test").display_name == name

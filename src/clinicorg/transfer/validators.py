@@ -36,6 +36,7 @@ from clinicorg.staff.actions.records import normalize_email
 from clinicorg.staff.models import StaffMember, Status, Supervisor, TaxonomyAssignment
 from clinicorg.staff.rules import EMAIL_TAKEN, reference_error
 
+from .cells import unneutralize
 from .columns import COLUMNS, column_letter, header_index, normalize_header
 from .dates import parse_date_text
 from .readers import Table
@@ -121,13 +122,6 @@ def map_headers(kind: str, table: Table, plan: Plan) -> dict[str, int] | None:
         )
         return None
     return found
-
-
-def _unneutralize(value: str) -> str:
-    """Undo the apostrophe exports put before =, +, -, @ (so exported files import back)."""
-    if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
-        return value[1:]
-    return value
 
 
 def parse_yes_no(value: str) -> bool | None:
@@ -406,7 +400,7 @@ def _columns(rows: list, width: int, cols: dict[str, int]) -> dict[str, list[str
     for key, idx in cols.items():
         values = [cells[idx].strip() for _n, cells in rows]
         for j in [j for j, v in enumerate(values) if v[:1] == "'"]:
-            values[j] = _unneutralize(values[j])
+            values[j] = unneutralize(values[j])
         out[key] = values
     return out
 
@@ -1004,7 +998,7 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
 
         def cell(key, cells=cells):
             idx = cols.get(key)
-            return _unneutralize(cells[idx].strip()) if idx is not None and idx < len(cells) else ""
+            return unneutralize(cells[idx].strip()) if idx is not None and idx < len(cells) else ""
 
         code = cell("code")
         current = existing.get(code.lower()) if code else None
@@ -1117,7 +1111,7 @@ class _LocationManagers:
             normalize_email(email.strip()).lower()
             for _row, cells in table.rows
             if idx < len(cells)
-            for email in _SPLIT.split(_unneutralize(cells[idx].strip()))
+            for email in _SPLIT.split(unneutralize(cells[idx].strip()))
             if email.strip()
         }
         self.by_email: dict[str, int] = {}
