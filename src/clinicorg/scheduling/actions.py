@@ -92,12 +92,18 @@ def update_scheduling_settings(organization_id: int, data: dict, *, actor) -> di
 # Visit types
 
 
-def _providers(actor, providers) -> list[StaffMember]:
+def _providers(actor, providers, current=()) -> list[StaffMember]:
+    """The providers to link: those chosen, each one the actor may name on a schedule, plus the
+    current links to people outside the actor's scope, which stay as they are (the actor cannot
+    see them, so the form cannot have meant to remove them)."""
     ids = {p.pk if hasattr(p, "pk") else int(p) for p in providers or ()}
-    found = list(StaffMember.objects.filter(organization_id=actor.organization_id, pk__in=ids))
+    reachable = queries.schedule_providers(actor, P.MANAGE_SETTINGS)
+    found = list(reachable.filter(pk__in=ids))
     if len(found) != len(ids):
-        raise ValidationError({"providers": "Choose staff members of this organization."})
-    return found
+        raise ValidationError({"providers": "Choose staff members you can see."})
+    current_ids = {p.pk for p in current}
+    seen = set(reachable.filter(pk__in=current_ids).values_list("pk", flat=True))
+    return found + [p for p in current if p.pk not in seen and p.pk not in ids]
 
 
 def _visit_type_snapshot(vt: VisitType, providers) -> dict:
@@ -110,7 +116,6 @@ def _visit_type_snapshot(vt: VisitType, providers) -> dict:
 def _save_visit_type(vt: VisitType, data: dict, *, actor, action: str) -> VisitType:
     policy.require(actor, P.MANAGE_SETTINGS)
     data = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
-    providers = _providers(actor, data["providers"]) if "providers" in data else None
     with transaction.atomic():
         before = None
         old_providers = []
@@ -118,6 +123,9 @@ def _save_visit_type(vt: VisitType, data: dict, *, actor, action: str) -> VisitT
             vt = VisitType.objects.select_for_update().get(pk=vt.pk)
             old_providers = list(vt.providers.all())
             before = _visit_type_snapshot(vt, old_providers)
+        providers = None
+        if "providers" in data:
+            providers = _providers(actor, data["providers"], old_providers)
         assign(vt, data, VISIT_TYPE_FIELDS)
         validate(vt, exclude=["organization"])
         check_unique_ci(

@@ -309,13 +309,19 @@ def get_schedule_location(actor, pk, permission: str = P.VIEW_APPOINTMENTS) -> L
     return get_object_or_404(schedule_locations(actor, permission), pk=_id(pk) or 0)
 
 
-def org_providers(actor):
-    """Staff of the actor's organization, for references such as an appointment's provider
-    (they may work at a location whose schedule the actor keeps though their primary location
-    is elsewhere)."""
+def schedule_providers(actor, permission: str = P.VIEW_APPOINTMENTS):
+    """Staff the actor may name on a schedule kept with `permission`: the members the actor can
+    see, and those who keep hours (weekly windows or dated overrides) at a location where the
+    actor holds `permission` — a provider may work at a location whose schedule the actor keeps
+    though their primary location is elsewhere. Nobody else in the organization."""
     from clinicorg.access import policy
 
-    return policy.org_scope(StaffMember.objects.all(), actor)
+    locations = schedule_locations(actor, permission).values("pk")
+    return policy.org_scope(StaffMember.objects.all(), actor).filter(
+        Q(pk__in=StaffMember.objects.visible_to(actor).values("pk"))
+        | Q(pk__in=AvailabilityWindow.objects.filter(location__in=locations).values("provider"))
+        | Q(pk__in=AvailabilityOverride.objects.filter(location__in=locations).values("provider"))
+    )
 
 
 def provider_locations(provider: StaffMember) -> list[Location]:

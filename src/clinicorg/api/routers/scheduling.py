@@ -410,7 +410,9 @@ def book_appointment(request, payload: AppointmentIn):
     policy.require(actor, P.CREATE_APPOINTMENTS)
     data = payload.dict()
     data["location"] = queries.get_schedule_location(actor, payload.location, P.CREATE_APPOINTMENTS)
-    data["provider"] = get_object_or_404(queries.org_providers(actor), pk=payload.provider)
+    data["provider"] = get_object_or_404(
+        queries.schedule_providers(actor, P.CREATE_APPOINTMENTS), pk=payload.provider
+    )
     data["visit_type"] = queries.get_visit_type(actor, payload.visit_type)
     appt = actions.book_appointment(data, actor=actor)
     return Status(201, _appointment_out(appt))

@@ -251,7 +251,9 @@ def _booking_target(request, params):
     """The provider, location, visit type and start named by the query of a free time."""
     user = request.user
     location = queries.get_schedule_location(user, params.get("location"), P.CREATE_APPOINTMENTS)
-    provider = get_object_or_404(queries.org_providers(user), pk=_int(params.get("provider")))
+    provider = get_object_or_404(
+        queries.schedule_providers(user, P.CREATE_APPOINTMENTS), pk=_int(params.get("provider"))
+    )
     vt = queries.get_visit_type(user, params.get("visit_type"))
     try:
         start = datetime.fromisoformat(params.get("start", ""))
@@ -606,7 +608,9 @@ def scheduling_settings(request):
 
 
 def _provider_choices(request, vt=None):
-    qs = queries.org_providers(request.user).exclude(status=Status.DEACTIVATED)
+    qs = queries.schedule_providers(request.user, P.MANAGE_SETTINGS).exclude(
+        status=Status.DEACTIVATED
+    )
     clinical = Role.objects.visible_to(request.user).clinical()
     cond = Q(npi__gt="") | Q(availability_windows__isnull=False) | Q(role__in=clinical)
     if vt is not None:
