@@ -1,4 +1,10 @@
-"""Recording audit events: called by every action inside its transaction."""
+"""Recording audit events: called by every action inside its transaction.
+
+A value that names a record belonging to a location (a location, a person by their primary
+location) is kept as a `Label`: its text, plus that location's id, stored beside the changes
+as the event's `refs`. A reader limited to some locations reads the event through
+`AuditEvent.objects.visible_to`, which hides the values whose location they cannot access.
+"""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,11 +15,71 @@ from django.utils import timezone
 from . import context
 from .models import AuditEvent
 
+HIDDEN = "(outside your locations)"
+
+
+class Label(str):
+    """The text of a value in the change log, with the id of the location it belongs to."""
+
+    location_id: int | None
+
+    def __new__(cls, text, location_id: int | None = None):
+        label = super().__new__(cls, text)
+        label.location_id = location_id
+        return label
+
+
+def label(obj) -> str:
+    """How the change log names a record: its text, tied to its location when it has one."""
+    if obj is None:
+        return None
+    return Label(str(obj), getattr(obj, "audit_location_id", None))
+
+
+def _ref(value):
+    if isinstance(value, Label):
+        return value.location_id
+    if isinstance(value, list | tuple):
+        found = [_ref(v) for v in value]
+        return found if any(r is not None for r in found) else None
+    return None
+
+
+def refs_of(changes: dict) -> dict:
+    """For each change that names something belonging to a location, the ids of those
+    locations in the shape of its value ([old, new], lists item by item; None elsewhere)."""
+    out = {}
+    for name, value in changes.items():
+        ref = _ref(value)
+        if ref is not None:
+            out[name] = ref
+    return out
+
+
+def _hide(value, ref, allowed):
+    if ref is None:
+        return value
+    if isinstance(ref, list):
+        if not isinstance(value, list | tuple):
+            return value
+        return [_hide(v, r, allowed) for v, r in zip(value, ref, strict=False)] + list(
+            value[len(ref) :]
+        )
+    return value if ref in allowed else HIDDEN
+
+
+def readable_changes(changes: dict, refs: dict, allowed) -> dict:
+    """The changes as a reader who may access the locations `allowed` (None: every one) reads
+    them: each value belonging to another location reads as HIDDEN."""
+    if allowed is None or not refs:
+        return changes
+    return {name: _hide(value, refs.get(name), allowed) for name, value in changes.items()}
+
 
 def _plain(value):
     """A JSON-safe rendering of a field value for the change log."""
     if isinstance(value, models.Model):
-        return str(value)
+        return label(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -90,6 +156,7 @@ def record(
         target_label=(target_label or "")[:300],
         location_id=location_id,
         changes=changes or {},
+        refs=refs_of(changes or {}),
         request_id=ctx.request_id,
         ip=ctx.ip,
     )
@@ -107,6 +174,7 @@ _MANY_COLUMNS = (
     "target_label",
     "location_id",
     "changes",
+    "refs",
     "request_id",
     "ip",
 )
@@ -134,6 +202,7 @@ def record_many(action: str, target_type: str, items, *, actor) -> int:
             (target_label or "")[:300],
             location_id,
             changes,
+            refs_of(changes),
             ctx.request_id,
             ctx.ip,
         )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 
-from .scope import audit_scope, org_scope
+from .scope import accessible_location_ids, audit_scope, is_authenticated, org_scope
 from .validators import validate_npi, validate_timezone
 
 
@@ -75,9 +75,35 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError("Audit events are append-only.")
 
 
+class _ReadableEvents(models.query.ModelIterable):
+    """Events as their reader may read them: values naming other locations hidden."""
+
+    def __iter__(self):
+        from .audit import readable_changes
+
+        allowed = self.queryset._allowed_locations
+        for event in super().__iter__():
+            if allowed is not None:
+                event.changes = readable_changes(event.changes, event.refs, allowed)
+            yield event
+
+
 class AuditEventQuerySet(AppendOnlyQuerySet):
+    _allowed_locations = None
+
     def visible_to(self, actor):
-        return audit_scope(self, actor)
+        """The events the actor may read, each with the values naming locations (or people
+        of locations) outside the actor's access hidden."""
+        scoped = audit_scope(self, actor)
+        if is_authenticated(actor):
+            scoped._allowed_locations = accessible_location_ids(actor)
+            scoped._iterable_class = _ReadableEvents
+        return scoped
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._allowed_locations = self._allowed_locations
+        return clone
 
 
 class AuditEvent(models.Model):
@@ -108,6 +134,8 @@ class AuditEvent(models.Model):
     # Location of the target, for location-scoped readers of the log.
     location_id = models.BigIntegerField(null=True, blank=True)
     changes = models.JSONField(default=dict, blank=True)
+    # {field: [old, new]} location ids of the changed values that belong to a location.
+    refs = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
 

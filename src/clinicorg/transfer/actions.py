@@ -439,7 +439,10 @@ def write_staff(plan, *, actor, report=None) -> list[tuple]:
     location_by_id = lookups.location_by_id
     # Foreign keys appear in the audit log by name, as core.audit.snapshot renders them.
     by_name = {
-        "primary_location_id": ("primary_location", {k: r.name for k, r in location_by_id.items()}),
+        "primary_location_id": (
+            "primary_location",
+            {k: audit.Label(r.name, k) for k, r in location_by_id.items()},
+        ),
         "role_id": ("role", {k: r.name for k, r in lookups.role_by_id.items()}),
         "supervisor_id": ("supervisor", lookups.supervisor_by_id),
         **{
@@ -466,7 +469,7 @@ def write_staff(plan, *, actor, report=None) -> list[tuple]:
             if c["extra"]:
                 changes["extra_locations"] = [
                     None,
-                    sorted(location_by_id[i].code for i in c["extra"]),
+                    sorted(audit.Label(location_by_id[i].code, i) for i in c["extra"]),
                 ]
             if c["taxonomies"]:
                 changes["taxonomies"] = [None, c["taxonomies"]]
@@ -554,8 +557,8 @@ def _write_staff_updates(plan, *, actor, now) -> None:
             extra_ids.append(u["id"])
             codes = lookups.location_by_id
             changes["extra_locations"] = [
-                sorted(codes[i].code for i in u.get("extra_before", [])),
-                sorted(codes[i].code for i in u["extra"]),
+                sorted(audit.Label(codes[i].code, i) for i in u.get("extra_before", [])),
+                sorted(audit.Label(codes[i].code, i) for i in u["extra"]),
             ]
         if u["taxonomies"] is not None:
             tax_ids.append(u["id"])

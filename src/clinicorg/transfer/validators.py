@@ -23,6 +23,7 @@ from django.db.models.functions import Lower
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
+from clinicorg.core import audit
 from clinicorg.directory.actions import _LOCATION_CONSTRAINTS, LOCATION_AUDIT_FIELDS
 from clinicorg.directory.models import (
     ActiveStatus,
@@ -299,13 +300,20 @@ class StaffLookups:
             self.named[fname] = by_name
             self.named_by_id[fname] = by_id
         self.supervisors: dict[str, tuple[int, str]] = {}
-        self.supervisor_by_id: dict[int, str] = {}
-        for staff_id, email, first, last in Supervisor.objects.filter(
+        # A supervisor's name in the audit log belongs to their primary location.
+        self.supervisor_by_id: dict[int, audit.Label] = {}
+        for staff_id, email, first, last, location_id in Supervisor.objects.filter(
             organization_id=org_id
-        ).values_list("staff_id", "staff__email", "staff__first_name", "staff__last_name"):
+        ).values_list(
+            "staff_id",
+            "staff__email",
+            "staff__first_name",
+            "staff__last_name",
+            "staff__primary_location_id",
+        ):
             label = f"{first} {last}".strip() or email
             self.supervisors[email.lower()] = (staff_id, label)
-            self.supervisor_by_id[staff_id] = label
+            self.supervisor_by_id[staff_id] = audit.Label(label, location_id)
         self._taxonomy: dict[str, str] | None = None
 
     def taxonomy_codes(self) -> dict[str, str]:
@@ -362,7 +370,7 @@ def _audit_value(name: str, value, lookups: StaffLookups):
     if value is None:
         return None
     if name == "primary_location_id":
-        return lookups.location_by_id[value].name
+        return audit.Label(lookups.location_by_id[value].name, value)
     if name == "role_id":
         return lookups.role_by_id[value].name
     if name in ("department_id", "position_id", "category_id"):

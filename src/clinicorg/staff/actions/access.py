@@ -72,7 +72,12 @@ def set_location_access(member, *, all_locations: bool, locations, actor):
             member.all_locations = bool(all_locations)
             member.save(update_fields=["all_locations"])
         if wanted != current:
-            codes = dict(Location.objects.filter(pk__in=wanted | current).values_list("id", "code"))
+            codes = {
+                i: audit.Label(code, i)
+                for i, code in Location.objects.filter(pk__in=wanted | current).values_list(
+                    "id", "code"
+                )
+            }
             changes["locations"] = [
                 sorted(codes[i] for i in current),
                 sorted(codes[i] for i in wanted),
@@ -109,8 +114,8 @@ def set_location_managers(location: Location, staff_ids, *, actor) -> dict:
             policy.require_member(actor, found.get(pk) or current[pk], P.MANAGE_LOCATIONS)
         after_all = {**kept, **found}
         location.managers.set(after_all.values())
-        before = sorted(str(m) for m in current.values())
-        after = sorted(str(m) for m in after_all.values())
+        before = sorted(audit.label(m) for m in current.values())
+        after = sorted(audit.label(m) for m in after_all.values())
         changes = {"managers": [before, after]} if before != after else {}
         if changes:
             audit.record("set_location_managers", actor=actor, target=location, changes=changes)

@@ -96,7 +96,7 @@ def _check_scope(actor, locations, departments) -> tuple[list, list]:
 
 def _scope_labels(locations, departments) -> dict:
     return {
-        "locations": sorted(x.name for x in locations),
+        "locations": sorted(audit.label(x) for x in locations),
         "departments": sorted(x.name for x in departments),
     }
 
@@ -242,7 +242,7 @@ def remove_supervisor(
                     "set_supervisor",
                     actor=actor,
                     target=m,
-                    changes={"supervisor": [str(person), str(new_person) if new_person else None]},
+                    changes={"supervisor": [audit.label(person), audit.label(new_person)]},
                 )
         before = _scope_labels(supervisor.locations.all(), supervisor.departments.all())
         supervisor.delete()
