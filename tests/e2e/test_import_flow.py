@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
-from .conftest import screenshot, sign_in
+from .conftest import log_in, screenshot, sign_in
 
 
 def _write(path, header, rows):
@@ -89,3 +89,37 @@ def test_admin_imports_staff_from_the_template_fixing_an_error_first(
     page.goto("/audit/?action=import_staff")
     assert "new-staff-fixed.csv" in page.locator("main").inner_text()
     screenshot(page, "import-audit-log")
+
+
+def test_admin_fixes_a_bad_row_in_the_browser_and_commits(page, acme, admin, tmp_path, settings):
+    """The error is corrected in the grid, at desktop and at phone width, with no new upload."""
+    from clinicorg.transfer import actions
+    from tests.transfer.conftest import csv_bytes, staff_row
+
+    settings.IMPORT_DIR = tmp_path / "imports"
+    rows = [
+        staff_row(1, Email="quinn.harbor@acme.test"),
+        staff_row(2, Email="rosa.lind@acme.test", **{"Primary location code": "NOWHERE"}),
+    ]
+    job = actions.start_import(csv_bytes(rows), "new-staff.csv", "staff", actor=admin)
+    log_in(page, admin)
+    page.goto(f"/imports/{job.pk}/")
+    page.get_by_role("link", name="Fix the rows here").click()
+    page.wait_for_url(f"**/imports/{job.pk}/fix/")
+    cell = page.get_by_label("Primary location code")
+    expect(cell).to_have_attribute("aria-invalid", "true")
+    expect(cell).to_have_value("NOWHERE")
+    screenshot(page, "import-fix-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "import-fix-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    cell.fill("BRANCH")
+    page.get_by_role("button", name="Check the file again").click()
+    page.wait_for_selector("ul.summary")
+    assert "2 to create" in page.locator("ul.summary").inner_text()
+    page.get_by_role("button", name="Commit 2 changes").click()
+    page.wait_for_selector("text=Committed")
+    page.goto("/staff/?q=Lind")
+    expect(page.get_by_text("rosa.lind@acme.test").first).to_be_visible()

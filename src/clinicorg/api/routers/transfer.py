@@ -16,7 +16,8 @@ from ninja.files import UploadedFile
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
-from clinicorg.transfer import actions
+from clinicorg.core.boundary import INT_MAX
+from clinicorg.transfer import actions, corrections
 from clinicorg.transfer.exports import FilePurged, error_copy, export
 from clinicorg.transfer.models import ImportJob, Kind, Mode
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
@@ -163,6 +164,67 @@ def commit_import(request, job_id: int):
     """Commit a dry-run import whose file had no errors."""
     job = actions.commit_import(_job(request.auth, job_id), actor=request.auth)
     return _out(job)
+
+
+class CellError(Schema):
+    column: str | None = Field(description="The header of the bad cell; null for the row.")
+    messages: list[str]
+
+
+class RowToFixOut(Schema):
+    row: int = Field(description="Row number in the file (the header is row 1).")
+    cells: dict[str, str] = Field(description="{header: cell text} as the file has it.")
+    errors: list[CellError]
+
+
+class RowsToFixOut(Schema):
+    headers: list[str]
+    rows: list[RowToFixOut]
+    more: int = Field(description="Rows with errors beyond these (fix them in the file).")
+
+
+class RowCorrection(Input):
+    row: int = Field(ge=2, le=INT_MAX, description="Row number, as in rows-to-fix.")
+    cells: dict[str, str] = Field(description="{header: corrected text}.")
+
+
+class CorrectionsIn(Input):
+    rows: list[RowCorrection] = Field(min_length=1, max_length=corrections.MAX_ROWS)
+
+
+@router.get("/imports/{int:job_id}/rows-to-fix", response={200: RowsToFixOut, **ERRORS, 409: dict})
+def rows_to_fix(request, job_id: int):
+    """The first 100 rows of a checked file that have errors, cell by cell, to correct."""
+    found = corrections.rows_to_fix(_job(request.auth, job_id), actor=request.auth)
+    return {
+        "headers": found.headers,
+        "rows": [
+            {
+                "row": r.row,
+                "cells": dict(zip(found.headers, r.cells, strict=True)),
+                "errors": [
+                    {"column": None if i is None else found.headers[i], "messages": m}
+                    for i, m in r.errors.items()
+                ],
+            }
+            for r in found.rows
+        ],
+        "more": found.more,
+    }
+
+
+@router.post(
+    "/imports/{int:job_id}/corrections",
+    response={201: ImportJobOut, **ERRORS, 409: dict},
+    summary="Check the file again with corrected cells",
+    description="Writes a copy of the upload with the cells replaced and checks it as a new "
+    "import (answered here); commit that one as any other. Only rows with errors may be "
+    "corrected.",
+)
+def correct_import(request, job_id: int, payload: CorrectionsIn):
+    job = _job(request.auth, job_id)
+    edits = {r.row: dict(r.cells) for r in payload.rows}
+    return Status(201, _out(corrections.correct_import(job, edits, actor=request.auth)))
 
 
 @router.get("/imports/{int:job_id}/error-copy", response={200: None, **ERRORS, 410: Error})

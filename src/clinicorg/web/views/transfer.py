@@ -6,19 +6,20 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
-from clinicorg.transfer import actions
+from clinicorg.transfer import actions, corrections
 from clinicorg.transfer.columns import COLUMNS
 from clinicorg.transfer.exports import FilePurged, error_copy, export
 from clinicorg.transfer.models import ImportJob, Kind, Phase
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
-from ..forms.transfer import ImportForm
+from ..forms.transfer import CorrectionForm, ImportForm
 from .base import apply_errors, list_filters, paginate, requires
 
 ERRORS_SHOWN = 500
@@ -134,6 +135,35 @@ def import_commit(request, pk):
                 f"{job.unchanged} unchanged.",
             )
     return redirect("web:import_detail", pk=job.pk)
+
+
+@requires(P.IMPORT_EXPORT)
+def import_fix(request, pk):
+    """The rows with errors in an editable grid; checking it again starts a new job."""
+    job = _job(request, pk)
+    try:
+        found = corrections.rows_to_fix(job, actor=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("web:import_detail", pk=job.pk)
+    form = CorrectionForm(request.POST or None, found)
+    if request.method == "POST" and form.is_valid():
+        edits = form.corrections()
+        try:
+            new = corrections.correct_import(job, edits, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect("web:import_detail", pk=job.pk)
+        else:
+            changed = sum(len(c) for c in edits.values())
+            messages.success(
+                request,
+                f"Checking the file again with {changed} corrected cell{pluralize(changed)}.",
+            )
+            return redirect("web:import_detail", pk=new.pk)
+    return render(request, "web/transfer/fix.html", {"job": job, "form": form, "found": found})
 
 
 @requires(P.IMPORT_EXPORT)
