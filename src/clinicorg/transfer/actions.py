@@ -29,7 +29,7 @@ from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import StaffMember, Status, TaxonomyAssignment
 
-from . import validators
+from . import preview, validators
 from .models import ImportJob, Kind, Mode, Phase, State
 from .readers import FileRejected, file_format, read_table
 from .worker import worker_label
@@ -272,6 +272,7 @@ class Runner:
         job.error_count = len(plan.errors)
         job.errors = [e.as_dict() for e in plan.errors[:MAX_STORED_ERRORS]]
         job.invitations = plan.invitations
+        job.preview = preview.describe(plan) if plan.valid else {}
         self.plan = plan
         if not plan.valid:
             self._finish(State.INVALID, message=plan.file_message)

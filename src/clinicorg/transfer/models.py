@@ -92,6 +92,8 @@ class ImportJob(models.Model):
     invitations = models.PositiveIntegerField(default=0)
     # [{"row": 3, "column": "Email", "message": "..."}], capped (actions.MAX_STORED_ERRORS).
     errors = models.JSONField(default=list, blank=True)
+    # The first rows to create and the first updates, field by field (transfer.preview).
+    preview = models.JSONField(default=dict, blank=True)
     # A problem with the file as a whole (unreadable, too large, missing columns...).
     message = models.TextField(blank=True)
     timings = models.JSONField(default=dict, blank=True)

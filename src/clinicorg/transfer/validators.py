@@ -440,14 +440,20 @@ class _RefMemo:
 
 
 class CountedRows(list):
-    """The rows to create of a plan that is only checked, not written: counted, not kept, so
-    that checking a file takes memory for its keys only."""
+    """The rows to create of a plan that is only checked, not written: counted, not kept (but
+    for the first few, the preview's sample), so that checking a file takes memory for its keys
+    only."""
+
+    SAMPLE = 100
 
     def __init__(self):
         super().__init__()
         self.n = self.invites = 0
+        self.sample = []
 
     def append(self, item) -> None:
+        if self.n < self.SAMPLE:
+            self.sample.append(item)
         self.n += 1
         self.invites += bool(item["invite"]) if "invite" in item else 0
 

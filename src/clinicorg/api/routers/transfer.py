@@ -42,6 +42,22 @@ class Summary(Schema):
     errors: int
 
 
+class PreviewCreate(Schema):
+    row: int
+    cells: dict[str, str] = Field(description="{column: value} as it will be written.")
+
+
+class PreviewUpdate(Schema):
+    row: int
+    record: str = Field(description="The record the row updates, by name.")
+    changes: dict[str, list[str]] = Field(description="{column: [old value, new value]}.")
+
+
+class Preview(Schema):
+    creates: list[PreviewCreate] = []
+    updates: list[PreviewUpdate] = []
+
+
 class ImportJobOut(Schema):
     id: int
     kind: str
@@ -60,6 +76,10 @@ class ImportJobOut(Schema):
     message: str
     error_count: int
     errors: list[ImportErrorOut]
+    preview: Preview = Field(
+        description="The first 100 rows to create and the first 100 updates of a file without "
+        "errors, with their values and changes; empty otherwise."
+    )
     file_kept: bool = Field(
         description="Whether the uploaded file is still stored. Committed imports drop it at "
         "once; others keep it for IMPORT_RETENTION_DAYS, after which only the summary and the "
@@ -102,6 +122,7 @@ def _out(job: ImportJob, *, errors: bool = True) -> dict:
         "message": job.message,
         "error_count": job.error_count,
         "errors": job.errors[:ERRORS_IN_JOB] if errors else [],
+        "preview": job.preview if errors else {},
         "file_kept": bool(job.file_path),
         "file_purged_at": job.file_purged_at,
     }
