@@ -88,7 +88,7 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, dark="#111827", light="#ffffff")
 
 
-def _overview(request, regenerate_form=None, disable_form=None, status=200):
+def _overview(request, regenerate_form=None, disable_form=None):
     me = request.user
     context = {
         "enabled": rules.has_two_factor(me),
@@ -97,7 +97,7 @@ def _overview(request, regenerate_form=None, disable_form=None, status=200):
         "regenerate_form": regenerate_form or PasswordConfirmForm(me),
         "disable_form": disable_form or DisableForm(me),
     }
-    return render(request, "security/two_factor.html", context, status=status)
+    return render(request, "security/two_factor.html", context)
 
 
 @requires(None)
@@ -169,8 +169,8 @@ def two_factor_recovery_codes_download(request):
     return response
 
 
-@requires(None)
 @require_POST
+@requires(None)
 def two_factor_regenerate(request):
     me = request.user
     form = PasswordConfirmForm(me, request.POST)
@@ -183,14 +183,19 @@ def two_factor_regenerate(request):
             _show_codes(request, codes)
             messages.success(request, "New recovery codes made; the earlier ones no longer work.")
             return redirect("web:two_factor_recovery_codes")
-    return _overview(request, regenerate_form=form, status=400)
+    return _overview(request, regenerate_form=form)
 
 
-@requires(None)
 @require_POST
+@requires(None)
 def two_factor_disable(request):
     me = request.user
     form = DisableForm(me, request.POST)
+    try:
+        # Refused before the code is checked, so that no recovery code is used up for nothing.
+        rules.check_can_disable_two_factor(me)
+    except ValidationError as exc:
+        apply_errors(form, exc)
     if form.is_valid():
         # The code proves the device too; checked only once the password was right.
         if actions.verify_sign_in_code(me, form.cleaned_data["code"]) is None:
@@ -206,14 +211,14 @@ def two_factor_disable(request):
             else:
                 messages.success(request, "Two-factor sign-in is off.")
                 return redirect("web:two_factor")
-    return _overview(request, disable_form=form, status=400)
+    return _overview(request, disable_form=form)
 
 
 # Administration.
 
 
-@requires(P.MANAGE_STAFF)
 @require_POST
+@requires(P.MANAGE_STAFF)
 def reset_two_factor(request, pk):
     member = queries.get_staff(request.user, pk)
     actions.reset_two_factor(member, actor=request.user)
