@@ -375,3 +375,30 @@ def test_members_manage_only_their_own_second_factor(acme, admin, frontdesk):
         actions.begin_two_factor_enrollment(frontdesk, actor=admin)
     with pytest.raises(ValidationError):
         actions.disable_two_factor(frontdesk, actor=admin)
+
+
+def test_an_invited_administrator_sets_it_up_right_after_accepting(
+    acme, admin, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from clinicorg.staff.actions import invite_staff
+
+    actions.set_two_factor_requirement("administrators", actor=admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_staff(
+            {
+                "email": "new-admin@acme.test",
+                "first_name": "New",
+                "last_name": "Admin",
+                "primary_location": acme.main,
+                "role": acme.roles["administrator"],
+            },
+            actor=admin,
+        )
+    token = re.search(r"/invite/([A-Za-z0-9_\-]+)/", mail.outbox[-1].body).group(1)
+    client = Client()
+    password = "a-much-longer-passphrase-42"
+    response = client.post(f"/invite/{token}/", {"password": password, "password2": password})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert client.get("/staff/")["Location"] == "/account/two-factor/set-up/"

@@ -12,6 +12,8 @@ import time
 import django_otp
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -33,10 +35,17 @@ def after_password(request, member, target: str):
         }
         return redirect("web:signin_code")
     auth.login(request, member)
-    if rules.two_factor_required(member):
-        request.session[MUST_ENROLL] = True
-        return redirect("web:two_factor_enroll")
     return redirect(target)
+
+
+@receiver(user_logged_in)
+def _require_enrollment(sender, request, user, **kwargs):
+    """Every way in (the password, an accepted invitation) sends a member whom the organization
+    requires to use two-factor, and who has none, to set it up first."""
+    if request is None or getattr(request, "session", None) is None:
+        return
+    if rules.two_factor_required(user) and not rules.has_two_factor(user):
+        request.session[MUST_ENROLL] = True
 
 
 def pending_member(request):
