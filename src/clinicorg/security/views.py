@@ -54,8 +54,7 @@ def _locked(request):
 
 def signin_code(request):
     member, target = two_factor.pending_member(request)
-    if member is None:
-        messages.info(request, "Sign in again: the time for the code ran out.")
+    if member is None:  # no password yet, or the time for the code ran out
         return redirect("web:login")
     credentials = {"username": member.email}
     if not AxesProxyHandler.is_allowed(request, credentials):
