@@ -42,6 +42,15 @@ from tests.scheduling.matrix import scheduling_world
 
 # Pages anyone may open (they handle sign-in themselves).
 PUBLIC_PAGES = {"login", "logout", "home", "healthz", "invite_accept", "api-root"}
+# The code step of sign-in and password reset come before anyone is signed in
+# (tests/security/test_two_factor.py, test_password_reset.py).
+PUBLIC_PAGES |= {
+    "signin_code",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 # The public booking page and the patient's cancel link (tests/scheduling/test_booking_page.py).
 PUBLIC_PAGES |= {"book", "book_details", "book_done", "book_cancel"}
 # API operations any valid token may call: the permission catalogue and the NUCC code set are

@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "clinicorg.security",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinicorg.staff",
     "clinicorg.scheduling",
     "clinicorg.transfer",
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clinicorg.security.sessions.SessionLifetimeMiddleware",
+    "clinicorg.security.two_factor.EnrollmentRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinicorg.security.headers.SecurityHeadersMiddleware",
@@ -197,6 +201,19 @@ SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_HOURS", default=12) * 60 * 
 THROTTLE_BEARER_TOKENS = (env.int("THROTTLE_BEARER_TOKENS", default=20), 300)
 THROTTLE_INVITATION_LINKS = (env.int("THROTTLE_INVITATION_LINKS", default=10), 900)
 THROTTLE_PASSWORD_RESETS = (env.int("THROTTLE_PASSWORD_RESETS", default=5), 900)
+# Password-reset requests per email address: (requests, window in seconds); the per-address
+# count above is THROTTLE_PASSWORD_RESETS.
+THROTTLE_PASSWORD_RESET_EMAILS = (env.int("THROTTLE_PASSWORD_RESET_EMAILS", default=3), 3600)
+# A password-reset link works once, for this long (Django's signed, expiring tokens).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=60) * 60
+# Two-factor sign-in (django-otp, TOTP with recovery codes): the issuer shown in authenticator
+# apps; wrong codes count towards the sign-in lockout above (django-axes) instead of
+# django-otp's own per-device delay, so one limit covers passwords and codes alike.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="clinicorg")
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# How long a correct password waits for its second factor before sign-in starts over.
+TWO_FACTOR_STEP_SECONDS = 300
 # Behind reverse proxies, how many add themselves to X-Forwarded-For (core.middleware.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

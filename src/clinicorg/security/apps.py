@@ -8,4 +8,4 @@ class SecurityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import lockout, sessions  # noqa: F401  (connect their signals)
+        from . import lockout, sessions, two_factor  # noqa: F401  (connect their signals)

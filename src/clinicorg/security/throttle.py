@@ -2,11 +2,13 @@
 production, so every worker shares the count).
 
 Sign-in has its own lockout (django-axes, per account and per address); this helper covers the
-other guessable secrets: bearer tokens, invitation links and password-reset requests. After
+other guessable secrets: bearer tokens, invitation links and password-reset requests (per
+address and per email address). After
 `limit` failures within `window` seconds the address is refused with 429 and Retry-After until
 the window ends.
 """
 
+import hashlib
 import time
 from dataclasses import dataclass
 from functools import wraps
@@ -37,19 +39,23 @@ class Throttle:
     def window(self) -> int:
         return getattr(settings, self.setting)[1]
 
-    def _key(self, request) -> str:
-        return f"throttle:{self.name}:{client_ip(request)}"
+    def _key(self, request, subject: str) -> str:
+        if subject:
+            # What is counted (an email address) is kept in the cache only as a digest.
+            subject = hashlib.sha256(subject.encode()).hexdigest()
+        return f"throttle:{self.name}:{subject or client_ip(request)}"
 
-    def check(self, request) -> None:
-        """Raise Throttled while this client has used up its failures."""
-        count, until = cache.get(self._key(request), (0, 0))
+    def check(self, request, *, subject: str = "") -> None:
+        """Raise Throttled while this client (or `subject`, e.g. one email address, from any
+        client) has used up its failures."""
+        count, until = cache.get(self._key(request, subject), (0, 0))
         now = time.time()
         if count >= self.limit and until > now:
             raise Throttled(max(1, int(until - now + 0.999)))
 
-    def fail(self, request) -> None:
-        """Count one failure of this client."""
-        key = self._key(request)
+    def fail(self, request, *, subject: str = "") -> None:
+        """Count one failure of this client (or of `subject`)."""
+        key = self._key(request, subject)
         now = time.time()
         count, until = cache.get(key, (0, 0))
         if until <= now:
@@ -60,10 +66,12 @@ class Throttle:
 BEARER_TOKENS = Throttle("bearer", "THROTTLE_BEARER_TOKENS")
 INVITATION_LINKS = Throttle("invitation", "THROTTLE_INVITATION_LINKS")
 PASSWORD_RESETS = Throttle("password_reset", "THROTTLE_PASSWORD_RESETS")
+PASSWORD_RESET_EMAILS = Throttle("password_reset_email", "THROTTLE_PASSWORD_RESET_EMAILS")
 
 
-def too_many_page(request, exc: Throttled):
-    response = render(request, "web/throttled.html", {"retry_after": exc.retry_after}, status=429)
+def too_many_page(request, exc: Throttled, message: str = ""):
+    context = {"retry_after": exc.retry_after, "message": message}
+    response = render(request, "web/throttled.html", context, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
 

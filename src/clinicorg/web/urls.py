@@ -21,5 +21,5 @@ urlpatterns = [
     *transfer.urlpatterns,  # imports, exports, templates
     *reports.urlpatterns,  # dashboard, license expiry, reminders
     *scheduling.urlpatterns,  # schedules, availability, visit types, public booking
-    *security_urls.urlpatterns,  # sign-in unlock
+    *security_urls.urlpatterns,  # sign-in code, two-factor, password reset, unlock
 ]

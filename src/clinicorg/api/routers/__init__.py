@@ -10,7 +10,18 @@ def register() -> None:
         return
     _registered = True
     from ..base import api
-    from . import access, audit, locations, org, people, reports, scheduling, staff, transfer
+    from . import (
+        access,
+        audit,
+        locations,
+        org,
+        people,
+        reports,
+        scheduling,
+        security,
+        staff,
+        transfer,
+    )
 
     api.add_router("/locations", locations.router, tags=["Locations"])
     api.add_router("", org.router)  # departments, positions, employee-categories, organization
@@ -21,3 +32,4 @@ def register() -> None:
     api.add_router("", transfer.router)  # imports, templates, exports
     api.add_router("", reports.router)  # reports: dashboard, license expiry, reminders
     api.add_router("", scheduling.router)  # visit types, availability, slots, appointments
+    api.add_router("", security.router)  # two-factor requirement and reset

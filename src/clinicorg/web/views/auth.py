@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from clinicorg.security import two_factor
 from clinicorg.web.context import NAVIGATION, allowed
 
 from ..forms.auth import SignInForm
@@ -15,11 +16,11 @@ def signin(request):
     form = SignInForm(request, data=request.POST or None)
     form.fields["username"].label = "Email"
     if request.method == "POST" and form.is_valid():
-        auth.login(request, form.get_user())
         target = request.POST.get("next") or request.GET.get("next") or ""
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
             target = reverse("web:home")
-        return redirect(target)
+        # The second factor, when the member has one or must set one up (security.two_factor).
+        return two_factor.after_password(request, form.get_user(), target)
     return render(request, "web/signin.html", {"form": form, "next": request.GET.get("next", "")})
 
 
