@@ -336,9 +336,9 @@ def _example(schema, node, name=""):
             if key in required
         }
     if kind == "array":
-        return []
+        return [_example(schema, node.get("items", {}), name)] * node.get("minItems", 0)
     if kind == "integer":
-        return 1
+        return max(1, node.get("minimum", 1))
     if kind == "number":
         return 1.0
     if kind == "boolean":
