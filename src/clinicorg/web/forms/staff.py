@@ -4,10 +4,11 @@ from django import forms
 
 from clinicorg.access.models import Role
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
-from clinicorg.staff import actions
-from clinicorg.staff.models import Status
+from clinicorg.staff import actions, queries
+from clinicorg.staff.models import StaffMember, Status
 
 from .base import Form
+from .pickers import MemberChoiceField
 
 
 class _Choice(forms.ModelChoiceField):
@@ -17,11 +18,6 @@ class _Choice(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return getattr(obj, self.label_attr)
-
-
-class _SupervisorChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.full_name} · {obj.email}"
 
 
 def _active_or_current(qs, current_id, *, active=None):
@@ -47,8 +43,11 @@ class StaffRecordForm(Form):
     department = _Choice(Department.objects.none(), required=False, empty_label="—")
     position = _Choice(Position.objects.none(), required=False, label="Position (job title)")
     category = _Choice(EmployeeCategory.objects.none(), required=False, label="Employee category")
-    supervisor = _SupervisorChoice(
-        Location.objects.none(), required=False, help_text="Chosen from appointed supervisors."
+    supervisor = MemberChoiceField(
+        StaffMember.objects.none(),
+        queries.PICK_SUPERVISOR,
+        required=False,
+        help_text="Chosen from appointed supervisors.",
     )
     employee_id = forms.CharField(max_length=50, required=False, label="Employee id")
     phone = forms.CharField(max_length=25, required=False)
@@ -75,13 +74,11 @@ class StaffRecordForm(Form):
             EmployeeCategory.objects.visible_to(actor), cur("category"), active=Q(status="active")
         ).order_by("name")
         self.fields["category"].help_text = "Only Active categories can be assigned."
-        # The appointed supervisors the actor can see: the rule's own list (staff.rules).
-        self.fields["supervisor"].queryset = (
-            actions.appointed_supervisors(actor, actor.organization_id)
-            .exclude(pk=getattr(member, "pk", None))
-            .order_by("last_name", "first_name")
-        )
-        for name in ("department", "position", "category", "supervisor"):
+        # Any member the actor sees parses; whether they may supervise is the rule's to say
+        # (staff.rules.supervisor_error), and the picker offers only those it accepts.
+        self.fields["supervisor"].queryset = StaffMember.objects.visible_to(actor)
+        self.fields["supervisor"].widget.exclude = getattr(member, "pk", None)
+        for name in ("department", "position", "category"):
             self.fields[name].empty_label = "—"
         if getattr(member, "supervisor_id", None) and not member.supervisor_visible:
             # Their supervisor is outside the actor's scope: neither shown nor changed here.
