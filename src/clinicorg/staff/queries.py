@@ -121,6 +121,7 @@ def filter_staff(
     category=None,
     invitation: str = "",
     missing: str = "",
+    ids: str = "",
     sort: str = "",
 ):
     """Filter and order staff.
@@ -130,6 +131,7 @@ def filter_staff(
     `position` and `category` take ids (or model instances); an unusable id matches nothing;
     "none" for department, position or category matches members without one. `invitation` is
     one of INVITATION_FILTERS, `missing` one of MISSING_FILTERS; other values match nothing.
+    `ids` (a selection) is member ids separated by commas; an unusable one matches nothing.
     """
     q = (q or "").strip()
     if q:
@@ -140,6 +142,13 @@ def filter_staff(
             name &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
         queryset = search.narrowed(queryset, q)
         queryset = queryset.filter(cond | name)
+    if ids not in (None, "") and not isinstance(ids, (list, tuple)):
+        ids = [p for p in str(ids).replace(" ", "").split(",") if p]
+    if ids:
+        wanted = [_id(v) for v in ids]
+        if False in wanted or None in wanted:
+            return queryset.none()
+        queryset = queryset.filter(pk__in=wanted)
     status = (status or "").strip()
     if status == STATUS_CURRENT:
         queryset = queryset.exclude(status=Status.DEACTIVATED)
@@ -266,3 +275,19 @@ def pick_staff(actor, purpose: str, q: str, *, exclude=None, limit: int = PICK_L
     # The action refuses members the actor cannot act on (broader access, a stronger role):
     # screen a few more candidates than needed with that same rule.
     return [m for m in qs[: limit * 3] if policy.explain_member(actor, m, acting).allowed][:limit]
+
+
+STATUS_ACTIONS = ("change_staff_status", "deactivate_staff", "reactivate_staff")
+
+
+def last_status_change(actor, member):
+    """The audit event of the member's last status change with its reason, read within the
+    actor's audit scope; None when there was none (a member never moved off Pending)."""
+    from clinicorg.core.models import AuditEvent
+
+    return (
+        AuditEvent.objects.visible_to(actor)
+        .filter(target_type="staffmember", target_id=str(member.pk), action__in=STATUS_ACTIONS)
+        .order_by("-occurred_at", "-id")
+        .first()
+    )

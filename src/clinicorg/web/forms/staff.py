@@ -139,3 +139,44 @@ class AcceptForm(Form):
         if data.get("password") and data.get("password2") != data.get("password"):
             self.add_error("password2", "The two passwords differ.")
         return data
+
+
+class BulkForm(Form):
+    """A bulk action of the Employee Center on a selection of members (ids)."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("status", "Change status"),
+            ("resend", "Resend invitations"),
+            ("export", "Export"),
+        ]
+    )
+    ids = forms.CharField(max_length=10_000, required=False)
+    status = forms.ChoiceField(required=False, label="New status")
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Left the practice"}),
+    )
+
+    def __init__(self, *args, statuses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Choose…"), *((s, Status(s).label) for s in statuses)]
+
+    def clean_ids(self) -> list[int]:
+        # One `ids` value per ticked box, or one comma-separated value (a row's link).
+        values = self.data.getlist("ids") if hasattr(self.data, "getlist") else [self.data["ids"]]
+        parts = [p for v in values for p in str(v).replace(" ", "").split(",") if p]
+        if not parts:
+            raise forms.ValidationError("Tick at least one member first.")
+        if any(not p.isascii() or not p.isdigit() or len(p) > 18 for p in parts):
+            raise forms.ValidationError("Choose members from the list.")
+        if len(parts) > actions.BULK_LIMIT:
+            raise forms.ValidationError(f"Choose at most {actions.BULK_LIMIT} members at a time.")
+        return list(dict.fromkeys(int(p) for p in parts))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "status" and not data.get("status"):
+            self.add_error("status", "Choose the new status.")
+        return data

@@ -22,7 +22,19 @@ from ..forms.transfer import ImportForm
 from .base import apply_errors, list_filters, paginate, requires
 
 ERRORS_SHOWN = 500
-STAFF_FILTERS = ("q", "status", "location", "role", "department", "position", "category", "sort")
+STAFF_FILTERS = (
+    "q",
+    "status",
+    "location",
+    "role",
+    "department",
+    "position",
+    "category",
+    "invitation",
+    "missing",
+    "ids",
+    "sort",
+)
 LOCATION_FILTERS = ("q", "status", "sort")
 
 
