@@ -197,6 +197,11 @@ def _scoped_members(actor):
     return members.annotate(supervisor_visible=Exists(boss))
 
 
+def scoped_staff(actor):
+    """Members the actor may see, with what a list row shows, before any filter."""
+    return _scoped_members(actor)
+
+
 def staff_for(actor, **filters):
     """Staff the actor may see, filtered, with what a list row shows (constant queries)."""
     return filter_staff(_scoped_members(actor), **filters)

@@ -20,6 +20,8 @@ from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.security.throttle import INVITATION_LINKS, throttled_view
 from clinicorg.staff import actions, queries
+from clinicorg.staff import filters as staff_filters
+from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.staff.models import Status
 
 from ..forms.staff import (
@@ -32,18 +34,6 @@ from ..forms.staff import (
 )
 from .base import apply_errors, list_filters, paginate, render_denied, requires
 
-FILTER_NAMES = (
-    "q",
-    "status",
-    "location",
-    "role",
-    "department",
-    "position",
-    "category",
-    "invitation",
-    "missing",
-    "sort",
-)
 STAFF_BACKEND = "clinicorg.staff.backends.StaffBackend"
 
 
@@ -60,7 +50,7 @@ def optional_url(name: str, *args, query: str = "") -> str | None:
 
 
 def _filters(request) -> dict:
-    return list_filters(request, FILTER_NAMES)
+    return list_filters(request, STAFF_FILTERS)
 
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -77,7 +67,7 @@ def staff_list(request):
     actor = request.user
     filters = _filters(request)
     per_page = _page_size(request)
-    page, query = paginate(request, queries.staff_for(actor, **filters), per_page)
+    page, query = paginate(request, staff_filters.staff_for(actor, filters), per_page)
     export_query = urlencode({k: v for k, v in filters.items() if v})
     context = {
         "page": page,
@@ -94,7 +84,7 @@ def staff_list(request):
         "departments": Department.objects.visible_to(actor).order_by("name"),
         "positions": Position.objects.visible_to(actor).order_by("name"),
         "categories": EmployeeCategory.objects.visible_to(actor).order_by("name"),
-        "filtered": any(filters[k] for k in FILTER_NAMES if k != "sort"),
+        "filtered": any(filters[k] for k in STAFF_FILTERS if k != "sort"),
         "upload_url": optional_url("web:import_start", query="kind=staff"),
         "export_url": optional_url("web:export_staff", query=export_query),
     }
