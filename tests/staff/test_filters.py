@@ -102,6 +102,8 @@ def test_a_selection_of_ids_is_one_more_filter_of_the_set(office, admin, api):
     ids = ",".join(str(m.pk) for m in chosen)
     assert api_emails(api, {"ids": ids}) == ["ana.chen@acme.test", "cy@acme.test"]
     assert api_emails(api, {"ids": "12,x"}) == []
+    too_many = ",".join([ids, *(str(n) for n in range(10_000, 11_000))])
+    assert api_emails(api, {"ids": too_many}) == []
 
 
 def test_the_api_publishes_exactly_the_filter_sets_parameters():

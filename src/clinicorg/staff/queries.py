@@ -53,6 +53,9 @@ MISSING_NPI = "npi"
 MISSING_TAXONOMY = "taxonomy"
 MISSING_FILTERS = (MISSING_NPI, MISSING_TAXONOMY)
 
+# A selection (`ids`) holds at most this many members: a few pages of the list.
+MAX_IDS = 1000
+
 LIST_RELATED = ("primary_location", "role", "department", "position", "category", "supervisor")
 
 
@@ -131,7 +134,8 @@ def filter_staff(
     `position` and `category` take ids (or model instances); an unusable id matches nothing;
     "none" for department, position or category matches members without one. `invitation` is
     one of INVITATION_FILTERS, `missing` one of MISSING_FILTERS; other values match nothing.
-    `ids` (a selection) is member ids separated by commas; an unusable one matches nothing.
+    `ids` (a selection) is member ids separated by commas, at most MAX_IDS of them; an unusable
+    one, or more than that, matches nothing.
     """
     q = (q or "").strip()
     if q:
@@ -146,7 +150,7 @@ def filter_staff(
         ids = [p for p in str(ids).replace(" ", "").split(",") if p]
     if ids:
         wanted = [_id(v) for v in ids]
-        if False in wanted or None in wanted:
+        if False in wanted or None in wanted or len(wanted) > MAX_IDS:
             return queryset.none()
         queryset = queryset.filter(pk__in=wanted)
     status = (status or "").strip()
