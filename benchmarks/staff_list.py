@@ -4,6 +4,11 @@ Measured in-process through django.test.Client (server-side: URL routing, middle
 queries, serialization or template rendering; no network). Each request asks for another
 location, in turn, so one cached page cannot flatter the figures. Queries per request are
 counted in a separate pass, because counting queries slows them.
+
+The search figures (`q=Chen` over the whole organization, total count included) are set
+beside a floor taken in the same run on the same machine: the cheapest request through the
+same stack (one member by id for the API, the empty-result list page for the web), so a
+slow machine reads as a slow floor rather than as a slow search.
 """
 
 import os
@@ -18,6 +23,9 @@ from .seed import seeded
 API_URL = "/api/v1/staff"
 PAGE_URL = "/staff/"
 TARGET_API_P50_MS = 15.0
+SEARCH = "Chen"
+TARGET_SEARCH_API_P50_MS = 20.0
+TARGET_SEARCH_PAGE_P50_MS = 60.0
 
 
 def _query_counts(get, paths) -> tuple[int, int]:
@@ -85,3 +93,62 @@ def run(report) -> None:
         return None if b"<table" in response.content else "no table in the staff list page"
 
     _bench(report, "staff list page", web.get, page_path, requests=requests, check=page_check)
+
+    _search(report, api, web, data, requests=requests)
+
+
+def _search(report, api, web, data, *, requests) -> None:
+    """`q=Chen` across the organization, API page and web page, each beside its floor."""
+
+    def found(response):
+        body = response.json()
+        return None if body.get("items") else f"no member matches q={SEARCH}"
+
+    floor_api = _bench(
+        report,
+        "floor API one member",
+        api.get,
+        lambda i: f"{API_URL}/{data.admin_id}",
+        requests=requests,
+        check=lambda r: None,
+    )
+    search_api = _bench(
+        report,
+        f"search API q={SEARCH}",
+        api.get,
+        lambda i: f"{API_URL}?q={SEARCH}&limit=50",
+        requests=requests,
+        check=found,
+    )
+    floor_page = _bench(
+        report,
+        "floor page no match",
+        web.get,
+        lambda i: f"{PAGE_URL}?q=zz-none-{i}",
+        requests=requests,
+        check=lambda r: None,
+    )
+    search_page = _bench(
+        report,
+        f"search page q={SEARCH}",
+        web.get,
+        lambda i: f"{PAGE_URL}?q={SEARCH}",
+        requests=requests,
+        check=lambda r: None if SEARCH.encode() in r.content else f"{SEARCH} not on the page",
+    )
+    for label, search, floor, target in (
+        ("search API target", search_api, floor_api, TARGET_SEARCH_API_P50_MS),
+        ("search page target", search_page, floor_page, TARGET_SEARCH_PAGE_P50_MS),
+    ):
+        if search is None or floor is None:
+            continue
+        report(
+            label,
+            {
+                "p50_target_ms": target,
+                "p50_ms": search["p50_ms"],
+                "floor_p50_ms": floor["p50_ms"],
+                "over_floor_ms": round(search["p50_ms"] - floor["p50_ms"], 2),
+                "met": "yes" if search["p50_ms"] <= target else "NO",
+            },
+        )

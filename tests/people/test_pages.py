@@ -80,7 +80,9 @@ def test_the_supervisors_list_runs_a_constant_number_of_queries(
 def test_admin_appoints_a_supervisor_with_locations(acme, admin, provider):
     client = signed_in(admin)
     form = client.get("/supervisors/new/")
-    assert provider.email in form.text
+    assert "data-member-picker" in form.text
+    offered = client.get("/people/search/", {"for": "appointee", "q": provider.last_name})
+    assert provider.email in [item["email"] for item in offered.json()["items"]]
     response = client.post(
         "/supervisors/new/", {"staff": provider.pk, "locations": [acme.branch.pk]}
     )
@@ -92,7 +94,8 @@ def test_admin_appoints_a_supervisor_with_locations(acme, admin, provider):
 def test_appointing_another_orgs_member_is_refused_without_a_500(admin, outsider):
     response = signed_in(admin).post("/supervisors/new/", {"staff": outsider.pk})
     assert response.status_code == 200
-    assert "Select a valid choice" in response.text
+    assert "No member with this id among the staff you can see." in response.text
+    assert outsider.email not in response.text
     assert not Supervisor.objects.exists()
 
 

@@ -1,6 +1,15 @@
-"""Limit/offset pagination with a total count, in two queries."""
+"""Limit/offset pagination with a total count (ninja's pagination, one class for the API).
 
-from ninja import Field
+`LimitOffset` is a ninja pagination class: a list operation declares `response=list[Item]`
+and `@paginate(LimitOffset)`, and answers `{count, limit, offset, items}`. `paginate()` is the
+same paging for the operations that still build their page by hand.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
 
 from clinicorg.core.boundary import INT_MAX
 
@@ -14,9 +23,33 @@ class PageParams(Input):
     offset: int = Field(0, ge=0, le=INT_MAX, description="Items to skip.")
 
 
+class LimitOffset(PaginationBase):
+    """`limit` and `offset` in the query; the page with the total `count`. `serialize` turns
+    each row of the page into what the item schema reads (a queryset of values, say)."""
+
+    Input = PageParams
+
+    class Output(Schema):
+        count: int
+        limit: int
+        offset: int
+        items: list[Any]
+
+    def __init__(self, *, serialize: Callable | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.serialize = serialize
+
+    def paginate_queryset(self, queryset, pagination: PageParams, **params) -> dict:
+        items = list(queryset[pagination.offset : pagination.offset + pagination.limit])
+        if self.serialize is not None:
+            items = [self.serialize(i) for i in items]
+        return {
+            "count": self._items_count(queryset),
+            "limit": pagination.limit,
+            "offset": pagination.offset,
+            "items": items,
+        }
+
+
 def paginate(queryset, page: PageParams, serialize=None) -> dict:
-    total = queryset.count()
-    items = list(queryset[page.offset : page.offset + page.limit])
-    if serialize is not None:
-        items = [serialize(i) for i in items]
-    return {"count": total, "limit": page.limit, "offset": page.offset, "items": items}
+    return LimitOffset(serialize=serialize).paginate_queryset(queryset, page)

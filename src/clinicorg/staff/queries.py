@@ -6,7 +6,7 @@ share; `staff_for` starts from the actor's scope and loads what a list row shows
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
 from clinicorg.core import boundary
 
+from . import search
 from .models import Invitation, StaffMember, Status, TaxonomyAssignment
 
 # Status filter values besides the statuses themselves.
@@ -51,6 +52,9 @@ ACCEPTED_WITHIN_DAYS = 30
 MISSING_NPI = "npi"
 MISSING_TAXONOMY = "taxonomy"
 MISSING_FILTERS = (MISSING_NPI, MISSING_TAXONOMY)
+
+# A selection (`ids`) holds at most this many members: a few pages of the list.
+MAX_IDS = 1000
 
 LIST_RELATED = ("primary_location", "role", "department", "position", "category", "supervisor")
 
@@ -120,6 +124,7 @@ def filter_staff(
     category=None,
     invitation: str = "",
     missing: str = "",
+    ids: str = "",
     sort: str = "",
 ):
     """Filter and order staff.
@@ -129,6 +134,8 @@ def filter_staff(
     `position` and `category` take ids (or model instances); an unusable id matches nothing;
     "none" for department, position or category matches members without one. `invitation` is
     one of INVITATION_FILTERS, `missing` one of MISSING_FILTERS; other values match nothing.
+    `ids` (a selection) is member ids separated by commas, at most MAX_IDS of them; an unusable
+    one, or more than that, matches nothing.
     """
     q = (q or "").strip()
     if q:
@@ -137,7 +144,15 @@ def filter_staff(
         name = Q()
         for word in words:
             name &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        queryset = search.narrowed(queryset, q)
         queryset = queryset.filter(cond | name)
+    if ids not in (None, "") and not isinstance(ids, (list, tuple)):
+        ids = [p for p in str(ids).replace(" ", "").split(",") if p]
+    if ids:
+        wanted = [_id(v) for v in ids]
+        if False in wanted or None in wanted or len(wanted) > MAX_IDS:
+            return queryset.none()
+        queryset = queryset.filter(pk__in=wanted)
     status = (status or "").strip()
     if status == STATUS_CURRENT:
         queryset = queryset.exclude(status=Status.DEACTIVATED)
@@ -176,12 +191,19 @@ def _scoped_members(actor):
     """Members the actor may see, each with `supervisor_visible`: whether their supervisor is
     one the actor may see too. A supervisor outside the actor's scope is not shown (their name
     and email are not the actor's to read) and is kept unchanged by the actor's edits."""
+    members = StaffMember.objects.visible_to(actor).select_related(*LIST_RELATED)
+    if policy.accessible_location_ids(actor) is None:
+        # The actor sees every member of the organization, so every supervisor too: no
+        # per-row subquery (PostgreSQL may hash the whole organization to answer it).
+        visible = ExpressionWrapper(Q(supervisor_id__isnull=False), output_field=BooleanField())
+        return members.annotate(supervisor_visible=visible)
     boss = StaffMember.objects.visible_to(actor).filter(pk=OuterRef("supervisor_id"))
-    return (
-        StaffMember.objects.visible_to(actor)
-        .select_related(*LIST_RELATED)
-        .annotate(supervisor_visible=Exists(boss))
-    )
+    return members.annotate(supervisor_visible=Exists(boss))
+
+
+def scoped_staff(actor):
+    """Members the actor may see, with what a list row shows, before any filter."""
+    return _scoped_members(actor)
 
 
 def staff_for(actor, **filters):
@@ -207,3 +229,74 @@ def get_staff(actor, pk) -> StaffMember:
     except (TypeError, ValueError):
         pk = 0
     return get_object_or_404(_scoped_members(actor), pk=pk)
+
+
+# People pickers: the one scoped search behind every member picker (supervisor field,
+# location managers, appointing a supervisor). Each purpose offers exactly who its action would
+# accept: current staff the actor sees, and for the supervisor field only appointed supervisors.
+PICK_SUPERVISOR = "supervisor"  # a member's supervisor (staff.rules.supervisor_error)
+PICK_MANAGER = "manager"  # a location manager (actions.set_location_managers)
+PICK_APPOINTEE = "appointee"  # someone to appoint as supervisor (actions.appoint_supervisor)
+PICK_MEMBER = "member"  # any current member
+PICK_PERMISSIONS = {
+    PICK_SUPERVISOR: P.MANAGE_STAFF,
+    PICK_MANAGER: P.MANAGE_LOCATIONS,
+    PICK_APPOINTEE: P.MANAGE_STAFF,
+    PICK_MEMBER: P.MANAGE_STAFF,
+}
+# Purposes whose action also needs the actor to be allowed to act on the member chosen
+# (policy.explain_member): their candidates are screened by that same rule.
+_PICK_ACTS_ON_MEMBER = {PICK_MANAGER: P.MANAGE_LOCATIONS, PICK_APPOINTEE: P.MANAGE_STAFF}
+PICK_LIMIT = 20
+
+
+def pickable_staff(actor, purpose: str):
+    """Members the actor may choose for `purpose` (one of PICK_PERMISSIONS), before search."""
+    from .actions.records import appointed_supervisors
+    from .supervisors import appointable_staff
+
+    if purpose == PICK_SUPERVISOR:
+        qs = appointed_supervisors(actor, actor.organization_id)
+    elif purpose == PICK_APPOINTEE:
+        qs = appointable_staff(actor)
+    elif purpose in (PICK_MANAGER, PICK_MEMBER):
+        qs = StaffMember.objects.visible_to(actor)
+    else:
+        raise ValueError(purpose)
+    return qs.exclude(status=Status.DEACTIVATED)
+
+
+def pick_staff(actor, purpose: str, q: str, *, exclude=None, limit: int = PICK_LIMIT):
+    """Up to `limit` members matching `q` that the actor may choose for `purpose`, by name.
+
+    Requires the purpose's permission (policy.require). The search is the staff filter's own
+    `q` (and its index); `exclude` (an id) leaves out the member being edited.
+    """
+    policy.require(actor, PICK_PERMISSIONS[purpose])
+    qs = filter_staff(pickable_staff(actor, purpose), q=q, status=STATUS_ALL)
+    qs = qs.select_related("primary_location", "role")
+    wanted = _id(exclude)
+    if wanted:
+        qs = qs.exclude(pk=wanted)
+    acting = _PICK_ACTS_ON_MEMBER.get(purpose)
+    if acting is None:
+        return list(qs[:limit])
+    # The action refuses members the actor cannot act on (broader access, a stronger role):
+    # screen a few more candidates than needed with that same rule.
+    return [m for m in qs[: limit * 3] if policy.explain_member(actor, m, acting).allowed][:limit]
+
+
+STATUS_ACTIONS = ("change_staff_status", "deactivate_staff", "reactivate_staff")
+
+
+def last_status_change(actor, member):
+    """The audit event of the member's last status change with its reason, read within the
+    actor's audit scope; None when there was none (a member never moved off Pending)."""
+    from clinicorg.core.models import AuditEvent
+
+    return (
+        AuditEvent.objects.visible_to(actor)
+        .filter(target_type="staffmember", target_id=str(member.pk), action__in=STATUS_ACTIONS)
+        .order_by("-occurred_at", "-id")
+        .first()
+    )

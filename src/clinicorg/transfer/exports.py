@@ -15,8 +15,8 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory.models import Location
 from clinicorg.directory.queries import locations_for, visible_managers
+from clinicorg.staff.filters import staff_for
 from clinicorg.staff.models import TaxonomyAssignment
-from clinicorg.staff.queries import staff_for
 
 from .cells import neutralize
 from .columns import COLUMNS
@@ -27,7 +27,7 @@ STAFF_EXPORT_COLUMNS = [c for c in COLUMNS["staff"] if c.key != "send_invitation
 
 def staff_rows(actor, filters: dict):
     """Header, then one row per member the actor may see, in the list's filters and order."""
-    qs = staff_for(actor, **filters).prefetch_related(
+    qs = staff_for(actor, filters).prefetch_related(
         # Only the granted locations and the supervisor the actor may see.
         Prefetch("extra_locations", queryset=Location.objects.visible_to(actor)),
         Prefetch("taxonomies", queryset=TaxonomyAssignment.objects.order_by("-is_primary", "code")),

@@ -8,6 +8,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from ninja import Query, Router, Status
+from ninja.pagination import paginate
 from pydantic import BaseModel
 
 from clinicorg.access import policy
@@ -16,15 +17,16 @@ from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.staff import actions, queries
+from clinicorg.staff.filters import StaffFilterSet, staff_for
 from clinicorg.staff.models import StaffMember
 
-from ..pagination import PageParams, paginate
+from ..filters import query_schema
+from ..pagination import LimitOffset
 from ..schemas import ERRORS, Error, Input
 
 router = Router(tags=["Staff"])
 
 StatusValue = Literal["pending", "active", "on_leave", "suspended", "deactivated"]
-StatusFilter = Literal["", "all", "pending", "active", "on_leave", "suspended", "deactivated"]
 
 
 class Ref(BaseModel):
@@ -65,24 +67,8 @@ class StaffDetailOut(StaffOut):
     invitation: InvitationOut | None
 
 
-class StaffPage(BaseModel):
-    count: int
-    limit: int
-    offset: int
-    items: list[StaffOut]
-
-
-class StaffFilters(Input):
-    q: str = ""
-    status: StatusFilter = ""
-    location: int | None = None
-    role: int | None = None
-    department: int | Literal["none"] | None = None
-    position: int | Literal["none"] | None = None
-    category: int | Literal["none"] | None = None
-    invitation: Literal["", "open", "expired", "accepted"] = ""
-    missing: Literal["", "npi", "taxonomy"] = ""
-    sort: str = ""
+# The staff list's parameters, read from the one staff filter set.
+StaffFilters = query_schema(StaffFilterSet, "StaffFilters")
 
 
 class StaffIn(Input):
@@ -282,8 +268,9 @@ def _resolve(actor, data: dict) -> dict:
     return out
 
 
-@router.get("/staff", response={200: StaffPage, **ERRORS}, summary="List staff")
-def list_staff(request, filters: Query[StaffFilters], page: Query[PageParams]):
+@router.get("/staff", response={200: list[StaffOut], **ERRORS}, summary="List staff")
+@paginate(LimitOffset, serialize=_row_out)
+def list_staff(request, filters: Query[StaffFilters]):
     """Staff the token may see. `status` empty means everyone but deactivated members;
     `all` includes them. `location`, `role`, `department`, `position`, `category` take ids
     (`none` for members without a department, position or category); `invitation` is `open`,
@@ -291,8 +278,7 @@ def list_staff(request, filters: Query[StaffFilters], page: Query[PageParams]):
     without one); `q` searches name, email and employee id; `sort` is a column, `-` for
     descending."""
     policy.require(request.auth, P.MANAGE_STAFF)
-    qs = queries.staff_for(request.auth, **filters.dict()).values(*LIST_VALUES)
-    return paginate(qs, page, _row_out)
+    return staff_for(request.auth, filters.dict()).values(*LIST_VALUES)
 
 
 @router.post(

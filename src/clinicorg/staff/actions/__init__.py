@@ -4,9 +4,11 @@
 - lifecycle: invitations, acceptance, status changes, email changes
 - people: supervisors, provider credentials, taxonomy, own profile
 - access: a member's role and location access rules
+- bulk: the per-member actions applied to a selection (Employee Center bulk actions)
 """
 
 from .access import *  # noqa: F403
+from .bulk import *  # noqa: F403
 from .lifecycle import *  # noqa: F403
 from .people import *  # noqa: F403
 from .records import *  # noqa: F403

@@ -5,8 +5,10 @@ from django import forms
 from clinicorg.core.validators import PLACE_OF_SERVICE, timezone_names
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.directory.models import Location, PayerEnrollment
+from clinicorg.staff.queries import PICK_MANAGER
 
 from .base import Form
+from .pickers import MemberIdsField
 
 
 def timezone_choices():
@@ -41,8 +43,16 @@ class EnrollmentForm(Form):
 
 
 class ManagersForm(Form):
-    managers = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    managers = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Current managers"
+    )
+    add = MemberIdsField(PICK_MANAGER, label="Add managers")
 
     def __init__(self, *args, staff_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["managers"].choices = staff_choices
+
+    def manager_ids(self) -> list[int]:
+        """The managers kept (still ticked) and the ones added."""
+        kept = self.cleaned_data["managers"]
+        return list(dict.fromkeys([*kept, *self.cleaned_data["add"]]))

@@ -6,9 +6,11 @@ from django import forms
 
 from clinicorg.staff.actions.people import US_STATES
 from clinicorg.staff.bio import BIO_MAX_LENGTH
-from clinicorg.staff.models import SCHEDULING_STEPS
+from clinicorg.staff.models import SCHEDULING_STEPS, StaffMember
+from clinicorg.staff.queries import PICK_APPOINTEE
 
 from .base import Form
+from .pickers import MemberChoiceField
 
 BIO_HELP = (
     f"Shown to patients. Up to {BIO_MAX_LENGTH:,} characters. Plain text or simple markdown: "
@@ -17,7 +19,7 @@ BIO_HELP = (
 
 
 class SupervisorForm(Form):
-    staff = forms.TypedChoiceField(label="Member", coerce=int, required=True)
+    staff = MemberChoiceField(StaffMember.objects.none(), PICK_APPOINTEE, label="Member")
     locations = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, label="Supervises locations"
     )
@@ -25,12 +27,12 @@ class SupervisorForm(Form):
         required=False, widget=forms.CheckboxSelectMultiple, label="Supervises departments"
     )
 
-    def __init__(self, *args, staff_choices=None, location_choices=(), department_choices=(), **kw):
+    def __init__(self, *args, staff=None, location_choices=(), department_choices=(), **kw):
         super().__init__(*args, **kw)
-        if staff_choices is None:
+        if staff is None:
             del self.fields["staff"]
         else:
-            self.fields["staff"].choices = [("", "Choose a member…"), *staff_choices]
+            self.fields["staff"].queryset = staff
         self.fields["locations"].choices = location_choices
         self.fields["departments"].choices = department_choices
 

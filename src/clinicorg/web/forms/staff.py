@@ -4,10 +4,11 @@ from django import forms
 
 from clinicorg.access.models import Role
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
-from clinicorg.staff import actions
-from clinicorg.staff.models import Status
+from clinicorg.staff import actions, queries
+from clinicorg.staff.models import StaffMember, Status
 
 from .base import Form
+from .pickers import MemberChoiceField
 
 
 class _Choice(forms.ModelChoiceField):
@@ -17,11 +18,6 @@ class _Choice(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return getattr(obj, self.label_attr)
-
-
-class _SupervisorChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.full_name} · {obj.email}"
 
 
 def _active_or_current(qs, current_id, *, active=None):
@@ -47,8 +43,11 @@ class StaffRecordForm(Form):
     department = _Choice(Department.objects.none(), required=False, empty_label="—")
     position = _Choice(Position.objects.none(), required=False, label="Position (job title)")
     category = _Choice(EmployeeCategory.objects.none(), required=False, label="Employee category")
-    supervisor = _SupervisorChoice(
-        Location.objects.none(), required=False, help_text="Chosen from appointed supervisors."
+    supervisor = MemberChoiceField(
+        StaffMember.objects.none(),
+        queries.PICK_SUPERVISOR,
+        required=False,
+        help_text="Chosen from appointed supervisors.",
     )
     employee_id = forms.CharField(max_length=50, required=False, label="Employee id")
     phone = forms.CharField(max_length=25, required=False)
@@ -75,13 +74,11 @@ class StaffRecordForm(Form):
             EmployeeCategory.objects.visible_to(actor), cur("category"), active=Q(status="active")
         ).order_by("name")
         self.fields["category"].help_text = "Only Active categories can be assigned."
-        # The appointed supervisors the actor can see: the rule's own list (staff.rules).
-        self.fields["supervisor"].queryset = (
-            actions.appointed_supervisors(actor, actor.organization_id)
-            .exclude(pk=getattr(member, "pk", None))
-            .order_by("last_name", "first_name")
-        )
-        for name in ("department", "position", "category", "supervisor"):
+        # Any member the actor sees parses; whether they may supervise is the rule's to say
+        # (staff.rules.supervisor_error), and the picker offers only those it accepts.
+        self.fields["supervisor"].queryset = StaffMember.objects.visible_to(actor)
+        self.fields["supervisor"].widget.exclude = getattr(member, "pk", None)
+        for name in ("department", "position", "category"):
             self.fields[name].empty_label = "—"
         if getattr(member, "supervisor_id", None) and not member.supervisor_visible:
             # Their supervisor is outside the actor's scope: neither shown nor changed here.
@@ -141,4 +138,45 @@ class AcceptForm(Form):
         data = super().clean()
         if data.get("password") and data.get("password2") != data.get("password"):
             self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+class BulkForm(Form):
+    """A bulk action of the Employee Center on a selection of members (ids)."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("status", "Change status"),
+            ("resend", "Resend invitations"),
+            ("export", "Export"),
+        ]
+    )
+    ids = forms.CharField(max_length=10_000, required=False)
+    status = forms.ChoiceField(required=False, label="New status")
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Left the practice"}),
+    )
+
+    def __init__(self, *args, statuses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Choose…"), *((s, Status(s).label) for s in statuses)]
+
+    def clean_ids(self) -> list[int]:
+        # One `ids` value per ticked box, or one comma-separated value (a row's link).
+        values = self.data.getlist("ids") if hasattr(self.data, "getlist") else [self.data["ids"]]
+        parts = [p for v in values for p in str(v).replace(" ", "").split(",") if p]
+        if not parts:
+            raise forms.ValidationError("Tick at least one member first.")
+        if any(not p.isascii() or not p.isdigit() or len(p) > 18 for p in parts):
+            raise forms.ValidationError("Choose members from the list.")
+        if len(parts) > actions.BULK_LIMIT:
+            raise forms.ValidationError(f"Choose at most {actions.BULK_LIMIT} members at a time.")
+        return list(dict.fromkeys(int(p) for p in parts))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "status" and not data.get("status"):
+            self.add_error("status", "Choose the new status.")
         return data

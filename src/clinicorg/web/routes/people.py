@@ -19,6 +19,7 @@ urlpatterns = [
         name="staff_license_remove",
     ),
     path("taxonomy/search/", people.taxonomy_search, name="taxonomy_search"),
+    path("people/search/", people.people_search, name="people_search"),
     path("me/", people.my_profile, name="my_profile"),
     path("me/password/", people.my_password, name="my_password"),
 ]

@@ -5,6 +5,7 @@ from ..views import staff
 urlpatterns = [
     path("staff/", staff.staff_list, name="staff_list"),
     path("staff/new/", staff.staff_create, name="staff_create"),
+    path("staff/bulk/", staff.staff_bulk, name="staff_bulk"),
     path("staff/<int:pk>/", staff.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", staff.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/status/", staff.staff_status, name="staff_status"),

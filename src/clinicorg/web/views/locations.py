@@ -10,7 +10,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.staff import actions as staff_actions
-from clinicorg.staff.models import StaffMember, Status
+from clinicorg.staff.models import StaffMember
 
 from ..forms.locations import EnrollmentForm, LocationForm, ManagersForm
 from .base import confirm_delete, list_filters, paginate, requires, save_form
@@ -116,19 +116,19 @@ def location_delete(request, pk):
 @requires(P.MANAGE_LOCATIONS)
 def location_managers(request, pk):
     location = queries.access_location_by_id(request.user, pk)
-    staff = (
-        StaffMember.objects.visible_to(request.user)
-        .exclude(status=Status.DEACTIVATED)
-        .order_by("last_name", "first_name")
+    # The current managers the actor may see, ticked; more are added through the picker.
+    current = location.managers.filter(pk__in=StaffMember.objects.visible_to(request.user))
+    choices = [(m.pk, f"{m.full_name} · {m.email}") for m in current.order_by("last_name")]
+    form = ManagersForm(
+        request.POST or None,
+        staff_choices=choices,
+        initial={"managers": [pk for pk, _ in choices]},
     )
-    choices = [(str(m.pk), f"{m.full_name} · {m.email}") for m in staff]
-    current = [str(pk) for pk in location.managers.values_list("pk", flat=True)]
-    form = ManagersForm(request.POST or None, staff_choices=choices, initial={"managers": current})
     done = save_form(
         request,
         form,
         lambda data: staff_actions.set_location_managers(
-            location, [int(v) for v in data["managers"]], actor=request.user
+            location, form.manager_ids(), actor=request.user
         ),
         "Managers saved.",
         _detail_url(location),

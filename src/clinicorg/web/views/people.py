@@ -13,7 +13,7 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, Location
-from clinicorg.staff import actions, supervisors, taxonomy
+from clinicorg.staff import actions, queries, supervisors, taxonomy
 from clinicorg.staff.bio import clean_bio, render_bio
 from clinicorg.staff.models import StaffMember, Status
 
@@ -40,12 +40,9 @@ def _scope_choices(actor):
 
 def _supervisor_form(request, *, supervisor=None):
     locations, departments = _scope_choices(request.user)
-    staff_choices = None
+    staff = None
     if supervisor is None:
-        staff_choices = [
-            (m.pk, f"{m.full_name} · {m.email}")
-            for m in supervisors.appointable_staff(request.user)
-        ]
+        staff = StaffMember.objects.visible_to(request.user)
         initial = {}
     else:
         initial = {
@@ -55,7 +52,7 @@ def _supervisor_form(request, *, supervisor=None):
     form = SupervisorForm(
         request.POST or None,
         initial=initial,
-        staff_choices=staff_choices,
+        staff=staff,
         location_choices=[(k, v.name) for k, v in locations.items()],
         department_choices=[(k, v.name) for k, v in departments.items()],
     )
@@ -81,7 +78,7 @@ def supervisor_appoint(request):
     form, locations, departments = _supervisor_form(request)
 
     def appoint(data):
-        member = get_object_or_404(StaffMember.objects.visible_to(request.user), pk=data["staff"])
+        member = data["staff"]
         scope = _picked_scope(data, locations, departments)
         actions.appoint_supervisor(member, **scope, actor=request.user)
         return member
@@ -347,3 +344,37 @@ def my_password(request):
         messages.success(request, "Password changed. You stay signed in here.")
         return redirect("web:my_profile")
     return _my_profile_page(request, MyProfileForm(initial=_profile_initial(me)), password_form)
+
+
+# People pickers
+
+
+@requires(None)
+def people_search(request):
+    """JSON for every member picker: {items: [{id, name, email, location}]}.
+
+    `for` names what the member is chosen for (staff.queries.PICK_PERMISSIONS) and decides who
+    is offered; `exclude` leaves out the member being edited. Without scripts the pickers are a
+    plain id field, and the rules of the action decide as always.
+    """
+    params = list_filters(request, ("q", "for", "exclude"))
+    purpose = params["for"] or queries.PICK_MEMBER
+    if purpose not in queries.PICK_PERMISSIONS:
+        return JsonResponse({"error": f"Unknown picker: {purpose}"}, status=400)
+    query = params["q"]
+    found = (
+        queries.pick_staff(request.user, purpose, query, exclude=params["exclude"]) if query else []
+    )
+    return JsonResponse(
+        {
+            "items": [
+                {
+                    "id": m.pk,
+                    "name": m.full_name,
+                    "email": m.email,
+                    "location": m.primary_location.name,
+                }
+                for m in found
+            ]
+        }
+    )

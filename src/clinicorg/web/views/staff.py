@@ -7,40 +7,33 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.security.throttle import INVITATION_LINKS, throttled_view
 from clinicorg.staff import actions, queries
+from clinicorg.staff import filters as staff_filters
+from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.staff.models import Status
 
 from ..forms.staff import (
     AcceptForm,
+    BulkForm,
     EmailForm,
     InviteForm,
     StaffRecordForm,
     StatusForm,
 )
-from .base import apply_errors, list_filters, paginate, requires
+from .base import apply_errors, list_filters, paginate, render_denied, requires
 
-FILTER_NAMES = (
-    "q",
-    "status",
-    "location",
-    "role",
-    "department",
-    "position",
-    "category",
-    "invitation",
-    "missing",
-    "sort",
-)
 STAFF_BACKEND = "clinicorg.staff.backends.StaffBackend"
 
 
@@ -57,18 +50,33 @@ def optional_url(name: str, *args, query: str = "") -> str | None:
 
 
 def _filters(request) -> dict:
-    return list_filters(request, FILTER_NAMES)
+    return list_filters(request, STAFF_FILTERS)
+
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+
+
+def _page_size(request) -> int:
+    value = request.GET.get("per", "")
+    return int(value) if value in {str(n) for n in PAGE_SIZES} else DEFAULT_PAGE_SIZE
 
 
 @requires(P.MANAGE_STAFF)
 def staff_list(request):
     actor = request.user
     filters = _filters(request)
-    page, query = paginate(request, queries.staff_for(actor, **filters))
+    per_page = _page_size(request)
+    page, query = paginate(request, staff_filters.staff_for(actor, filters), per_page)
     export_query = urlencode({k: v for k, v in filters.items() if v})
     context = {
         "page": page,
         "query": query,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "bulk_statuses": [(s, Status(s).label) for s in Status.values if s != Status.PENDING],
+        "can_export": policy.can(actor, P.IMPORT_EXPORT),
         "filters": filters,
         "statuses": Status.choices,
         "location_options": _location_options(actor, filters["location"]),
@@ -76,7 +84,7 @@ def staff_list(request):
         "departments": Department.objects.visible_to(actor).order_by("name"),
         "positions": Position.objects.visible_to(actor).order_by("name"),
         "categories": EmployeeCategory.objects.visible_to(actor).order_by("name"),
-        "filtered": any(filters[k] for k in FILTER_NAMES if k != "sort"),
+        "filtered": any(filters[k] for k in STAFF_FILTERS if k != "sort"),
         "upload_url": optional_url("web:import_start", query="kind=staff"),
         "export_url": optional_url("web:export_staff", query=export_query),
     }
@@ -152,8 +160,28 @@ def _render_detail(request, member, *, status_form=None, email_form=None, status
             pk__in=Location.objects.visible_to(request.user)
         ).order_by("name"),
         "is_self": member.pk == request.user.pk,
+        "last_status_change": _status_change(queries.last_status_change(request.user, member)),
     }
     return render(request, "web/staff/detail.html", context, status=status)
+
+
+def _label(status) -> str:
+    return Status(status).label if status in Status.values else str(status or "—")
+
+
+def _status_change(event) -> dict | None:
+    """The last status change as the profile shows it: labels, when, by whom, the reason."""
+    if event is None:
+        return None
+    old, new = (event.changes.get("status") or [None, None])[:2]
+    reason = (event.changes.get("reason") or [None, ""])[1]
+    return {
+        "old": _label(old),
+        "new": _label(new),
+        "at": event.occurred_at,
+        "by": event.actor_label,
+        "reason": reason,
+    }
 
 
 @requires(P.MANAGE_STAFF)
@@ -294,3 +322,82 @@ def invite_accept(request, token):
     )
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+# Bulk actions: a selection from the list, a confirmation naming the count, then the
+# per-member actions (staff.actions.bulk).
+
+BULK_STATUS = "status"
+BULK_RESEND = "resend"
+BULK_EXPORT = "export"
+BULK_ACTIONS = (BULK_STATUS, BULK_RESEND, BULK_EXPORT)
+BULK_SHOWN = 30  # names listed on the confirmation page
+
+
+def _safe_next(request, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("web:staff_list")
+
+
+@requires(P.MANAGE_STAFF)
+def staff_bulk(request):
+    """GET (a row's Deactivate link) or POST (the list's bulk bar): the confirmation page,
+    naming how many members and who; POST with `confirm`: run the per-member actions."""
+    actor = request.user
+    data = request.POST if request.method == "POST" else request.GET
+    form = BulkForm(data, statuses=[s for s in Status.values if s != Status.PENDING])
+    back = _safe_next(request, data.get("next", ""))
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            messages.error(request, " ".join(errors) if name == "__all__" else errors[0])
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    ids = form.cleaned_data["ids"]
+    if action == BULK_EXPORT:
+        if not policy.can(actor, P.IMPORT_EXPORT):
+            return render_denied(request, policy.explain(actor, P.IMPORT_EXPORT))
+        selection = urlencode({"ids": ",".join(map(str, ids)), "status": "all"})
+        return redirect(f"{reverse('web:export_staff')}?{selection}")
+    members = list(queries.staff_for(actor, ids=ids, status="all"))
+    if not members:
+        messages.error(request, "None of the chosen members is one you can see.")
+        return redirect(back)
+    status = form.cleaned_data.get("status") or ""
+    reason = form.cleaned_data.get("reason") or ""
+    confirmed = request.method == "POST" and data.get("confirm") == "yes"
+    if confirmed and action == BULK_STATUS and not reason:
+        form.add_error("reason", "Say why the status changes; the reason is kept in the audit log.")
+        confirmed = False
+    if not confirmed:
+        return render(
+            request,
+            "web/staff/bulk_confirm.html",
+            {
+                "form": form,
+                "action": action,
+                "members": members[:BULK_SHOWN],
+                "more": max(0, len(members) - BULK_SHOWN),
+                "count": len(members),
+                "ids": ",".join(str(m.pk) for m in members),
+                "status_label": Status(status).label if status else "",
+                "next": back,
+            },
+            status=422 if form.errors else 200,
+        )
+    if action == BULK_STATUS:
+        outcome = actions.change_staff_statuses(members, status, reason, actor=actor)
+        verb = f"now {Status(status).label}"
+    else:
+        outcome = actions.resend_invitations(members, actor=actor)
+        verb = "sent a new invitation"
+    if outcome.done:
+        n = len(outcome.done)
+        messages.success(request, f"{n} staff member{pluralize(n)} {verb}.")
+    for member, message in outcome.refused[:BULK_SHOWN]:
+        messages.error(request, f"{member.full_name}: {message}")
+    if len(outcome.refused) > BULK_SHOWN:
+        messages.error(request, f"{len(outcome.refused) - BULK_SHOWN} more were not changed.")
+    return redirect(back)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
+from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.transfer import actions, corrections
 from clinicorg.transfer.columns import COLUMNS
 from clinicorg.transfer.exports import FilePurged, error_copy, export
@@ -23,7 +24,6 @@ from ..forms.transfer import CorrectionForm, ImportForm
 from .base import apply_errors, list_filters, paginate, requires
 
 ERRORS_SHOWN = 500
-STAFF_FILTERS = ("q", "status", "location", "role", "department", "position", "category", "sort")
 LOCATION_FILTERS = ("q", "status", "sort")
 
 

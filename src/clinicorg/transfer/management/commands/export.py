@@ -1,5 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.transfer.exports import export
 
 from ._common import KINDS, format_for, organization, system_actor, write_output
@@ -15,9 +16,28 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", default="-", help="File to write (- for stdout).")
         parser.add_argument("--status", default="", help="Staff/location status filter.")
         parser.add_argument("-q", "--query", default="", help="Search text, as on the list page.")
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=(
+                "Any other filter of the staff list, as on the page and the API "
+                f"(repeatable): {', '.join(STAFF_FILTERS)}."
+            ),
+        )
 
-    def handle(self, *args, kind, org, format, output, status, query, **options):
+    def handle(self, *args, kind, org, format, output, status, query, filter, **options):
         fmt = format_for(format, output)
+        filters = {"q": query, "status": status}
+        for item in filter:
+            name, sep, value = item.partition("=")
+            if kind != "staff" or not sep or name not in STAFF_FILTERS:
+                raise CommandError(
+                    f"--filter {item}: use NAME=VALUE with a staff filter: "
+                    f"{', '.join(STAFF_FILTERS)}."
+                )
+            filters[name] = value
         actor = system_actor(organization(org))
-        content, _type, _name = export(kind, fmt, actor, {"q": query, "status": status})
+        content, _type, _name = export(kind, fmt, actor, filters)
         write_output(content, output, self.stdout)

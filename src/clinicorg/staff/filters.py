@@ -1,0 +1,86 @@
+"""THE staff filters: one declaration of the parameters every staff list takes.
+
+`StaffFilterSet` names each filter, its kind and its choices once. The Employee Center page,
+the staff export (web and command line) and the API list all read their parameters from it,
+the API typing its query schema from it (api.filters), and its queryset is
+`queries.filter_staff`, the one implementation. A value the filter cannot use matches nothing
+rather than being an error, as the page and the export always did; the API's typed schema
+refuses values outside the choices with a 422 naming the parameter.
+"""
+
+import django_filters as df
+
+from . import queries
+from .models import StaffMember, Status
+
+
+class IdFilter(df.CharFilter):
+    """A record id; with `allows_none`, also "none" (members without one)."""
+
+    def __init__(self, *args, allows_none: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allows_none = allows_none
+
+
+def _choices(*pairs):
+    return list(pairs)
+
+
+class StaffFilterSet(df.FilterSet):
+    q = df.CharFilter(label="Search", help_text="Name, email or employee id.")
+    status = df.ChoiceFilter(
+        choices=_choices(
+            (queries.STATUS_CURRENT, "Current staff (all but deactivated)"),
+            (queries.STATUS_ALL, "All statuses"),
+            *Status.choices,
+        ),
+        help_text="A status; empty for everyone but deactivated members; `all` for everyone.",
+    )
+    location = IdFilter(label="Primary location", help_text="Location id.")
+    role = IdFilter(help_text="Role id.")
+    department = IdFilter(allows_none=True, help_text="Department id, or `none`.")
+    position = IdFilter(allows_none=True, help_text="Position id, or `none`.")
+    category = IdFilter(allows_none=True, help_text="Employee category id, or `none`.")
+    invitation = df.ChoiceFilter(
+        choices=_choices(
+            ("", "Any"),
+            (queries.INVITATION_OPEN, "Invitation open"),
+            (queries.INVITATION_EXPIRED, "Invitation expired unused"),
+            (queries.INVITATION_ACCEPTED, "Accepted in the last 30 days"),
+        ),
+        help_text="`open`, `expired` or `accepted` (in the last 30 days).",
+    )
+    missing = df.ChoiceFilter(
+        choices=_choices(
+            ("", "Nothing"),
+            (queries.MISSING_NPI, "Providers without an NPI"),
+            (queries.MISSING_TAXONOMY, "Providers without a primary taxonomy"),
+        ),
+        help_text="`npi` or `taxonomy`: providers without one.",
+    )
+    ids = df.CharFilter(label="Members", help_text="Member ids separated by commas.")
+    sort = df.CharFilter(
+        help_text=f"One of {', '.join(queries.STAFF_SORTS)}; `-` first for descending."
+    )
+
+    class Meta:
+        model = StaffMember
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        return queries.filter_staff(queryset, **self.values())
+
+    def values(self) -> dict:
+        """Each filter's value as given (empty when absent)."""
+        data = self.data or {}
+        values = {name: data.get(name) for name in self.filters}
+        return {name: "" if value is None else value for name, value in values.items()}
+
+
+# The parameter names, in order: what a page keeps in its links and an export passes on.
+STAFF_FILTERS = tuple(StaffFilterSet.base_filters)
+
+
+def staff_for(actor, filters: dict):
+    """The staff list of every front end: the actor's scope, filtered by `filters`."""
+    return StaffFilterSet(filters, queryset=queries.scoped_staff(actor)).qs

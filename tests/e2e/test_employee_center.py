@@ -1,0 +1,69 @@
+"""The Employee Center in a browser: one line per member, select a page, a bulk change behind a
+confirmation naming the count; at desktop width and at 390 px."""
+
+import pytest
+from playwright.sync_api import expect
+
+from clinicorg.staff.models import StaffMember, Status
+
+from .conftest import log_in, screenshot
+
+
+@pytest.fixture
+def crowd(acme):
+    long = "pat.longname-with-many-parts@clinic-with-a-really-long-domain.example"
+    members = [acme.member(long, first_name="Pat", last_name="Longname-Ashworth-Smythe")]
+    members += [
+        acme.member(f"crowd{i:02d}@acme.test", first_name=f"Crowd{i:02d}", last_name="Member")
+        for i in range(30)
+    ]
+    return members
+
+
+@pytest.mark.parametrize("width", [1360, 390])
+def test_selecting_members_and_putting_them_on_leave(page, acme, admin, crowd, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, admin)
+    page.goto("/staff/?per=25")
+    expect(page.get_by_role("navigation", name="Pages").get_by_text("1–25 of 32")).to_be_visible()
+    # One line per member: every row has the height of the first.
+    heights = page.locator("table.staff-list tbody tr").evaluate_all(
+        "rows => rows.map(r => Math.round(r.getBoundingClientRect().height))"
+    )
+    assert len(set(heights)) == 1, heights
+    screenshot(page, f"employee-center-{width}")
+
+    page.get_by_label("Select Crowd01 Member").check()
+    page.get_by_label("Select Crowd02 Member").check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("2 selected:")
+    page.get_by_label("Action for the selection").select_option("status")
+    page.get_by_label("New status").select_option("on_leave")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue…").click()
+    expect(page.get_by_role("heading", name="Set to On leave 2 staff members?")).to_be_visible()
+    page.get_by_label("Reason").fill("Clinic closed for renovation")
+    screenshot(page, f"employee-center-confirm-{width}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Set 2 to On leave").click()
+    expect(page.get_by_text("2 staff members now On leave.")).to_be_visible()
+    on_leave = StaffMember.objects.filter(status=Status.ON_LEAVE).order_by("email")
+    assert [m.email for m in on_leave] == ["crowd01@acme.test", "crowd02@acme.test"]
+
+
+def test_selecting_a_whole_page_and_deactivating_from_a_row(page, acme, admin, crowd):
+    log_in(page, admin)
+    page.goto("/staff/?per=25&q=crowd")
+    page.get_by_label("Select every member on this page").check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("25 selected:")
+    page.get_by_label("Select every member on this page").uncheck()
+    page.get_by_role("link", name="Deactivate Crowd03 Member").click()
+    expect(page.get_by_role("heading", name="Deactivate 1 staff member?")).to_be_visible()
+    page.get_by_label("Reason").fill("Left the practice")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Deactivate 1 staff member").click()
+    expect(page.get_by_text("1 staff member now Deactivated.")).to_be_visible()
+    member = StaffMember.objects.get(email="crowd03@acme.test")
+    assert member.status == Status.DEACTIVATED
+    page.goto(f"/staff/{member.pk}/")
+    expect(page.get_by_text("Reason: “Left the practice”")).to_be_visible()
+    screenshot(page, "employee-center-profile-after-deactivation")

@@ -1,0 +1,85 @@
+"""The staff search index (staff.search): it only narrows, so every search answers as the plain
+condition would, and it follows every change of the searched columns."""
+
+import pytest
+from django.db import connection
+
+from clinicorg.staff import actions, queries, search
+from clinicorg.staff.models import StaffMember
+from tests.conftest import signed_in
+
+QUERIES = [
+    "chen",
+    "CHEN",
+    "Ana Chen",
+    "ana.chen@",
+    "E-100",
+    "e-100",
+    "ch",
+    "o",
+    "zz",
+    "Ño",
+    "%",
+    "_",
+]
+
+
+@pytest.fixture
+def office(acme):
+    acme.member("ana.chen@acme.test", first_name="Ana", last_name="Chen", employee_id="E-100")
+    acme.member("bo@acme.test", first_name="Bo", last_name="Chenoweth")
+    acme.member("cy@acme.test", first_name="Cy", last_name="Diaz", display_name="Dr. Chen-Diaz")
+    acme.member("dee@acme.test", first_name="Dee", last_name="Ño")
+    acme.member("pct@acme.test", first_name="Per%cent", last_name="Under_score")
+    return acme
+
+
+def emails(qs) -> list[str]:
+    return list(qs.values_list("email", flat=True))
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_the_index_changes_no_answer(office, admin, monkeypatch, q):
+    indexed = emails(queries.staff_for(admin, q=q, status="all"))
+    monkeypatch.setattr(search, "narrow", lambda q: None)
+    plain = emails(queries.staff_for(admin, q=q, status="all"))
+    assert indexed == plain
+
+
+def test_the_database_has_its_index(db):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [search.PG_INDEX])
+            assert cursor.fetchone()
+        else:
+            assert search.fts5_available()
+            cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'staff_search%%'")
+            names = {row[0] for row in cursor.fetchall()}
+            assert {search.FTS, *search._TRIGGERS} <= names
+
+
+def test_a_renamed_member_is_found_by_the_new_name_only(office, admin, api):
+    member = StaffMember.objects.get(email="bo@acme.test")
+    actions.update_staff(member, {"last_name": "Okafor"}, actor=admin)
+    found = [i["email"] for i in api.get("/api/v1/staff", {"q": "okafor"}).json()["items"]]
+    assert found == ["bo@acme.test"]
+    page = signed_in(admin).get("/staff/", {"q": "chenoweth"})
+    assert "bo@acme.test" not in page.text
+
+
+def test_an_email_change_and_a_new_member_are_searchable_at_once(office, admin, api):
+    office.member("fresh@acme.test", first_name="Fresh", last_name="Quist")
+    assert [i["email"] for i in api.get("/api/v1/staff", {"q": "quist"}).json()["items"]] == [
+        "fresh@acme.test"
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's triggers")
+def test_lost_triggers_come_back_after_migrate_with_what_was_missed(office, admin):
+    """A migration that rebuilds the staff table on SQLite drops its triggers."""
+    with connection.cursor() as cursor:
+        for name in search._TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    office.member("missed@acme.test", first_name="Missed", last_name="Xylander")
+    search.ensure_index()  # what the post-migrate hook runs
+    assert emails(queries.staff_for(admin, q="xylander")) == ["missed@acme.test"]
