@@ -1,7 +1,7 @@
 """Limit/offset pagination with a total count (ninja's pagination, one class for the API).
 
 `LimitOffset` is a ninja pagination class: a list operation declares `response=list[Item]`
-and `@paginate(LimitOffset)`, and answers `{count, limit, offset, items}`. `paginate()` is the
+and `@paginate(LimitOffset)`, and answers `{count, limit, offset, items}`. `page_of()` is the
 same paging for the operations that still build their page by hand.
 """
 
@@ -51,5 +51,5 @@ class LimitOffset(PaginationBase):
         }
 
 
-def paginate(queryset, page: PageParams, serialize=None) -> dict:
+def page_of(queryset, page: PageParams, serialize=None) -> dict:
     return LimitOffset(serialize=serialize).paginate_queryset(queryset, page)

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
@@ -29,7 +30,7 @@ from clinicorg.directory.models import Location
 from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
-from ..pagination import PageParams, paginate
+from ..pagination import LimitOffset
 from ..schemas import ERRORS, Input
 
 router = Router(tags=["Access"])
@@ -53,13 +54,6 @@ class RoleOut(Schema):
     is_administrator: bool
     permissions: list[str]
     member_count: int = Field(description="Members holding the role whom the caller can see.")
-
-
-class RolePage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[RoleOut]
 
 
 class RoleIn(Input):
@@ -155,10 +149,11 @@ def _get_role(actor, role_id: int) -> Role:
     return role
 
 
-@router.get("/roles", response={200: RolePage, **ERRORS}, summary="List roles")
-def list_roles(request, page: Query[PageParams]):
+@router.get("/roles", response={200: list[RoleOut], **ERRORS}, summary="List roles")
+@paginate(LimitOffset, serialize=_role_out)
+def list_roles(request):
     policy.require(request.auth, P.MANAGE_ROLES)
-    return paginate(_roles(request.auth), page, _role_out)
+    return _roles(request.auth)
 
 
 @router.post("/roles", response={201: RoleOut, **ERRORS, 409: dict}, summary="Create a role")

@@ -8,13 +8,14 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.models import AuditEvent
 from clinicorg.core.queries import filter_audit_events, get_audit_event
 
-from ..pagination import PageParams, paginate
+from ..pagination import LimitOffset
 from ..schemas import ERRORS, Input
 
 router = Router(tags=["Audit log"])
@@ -52,26 +53,20 @@ class AuditFilters(Input):
     q: str = Field("", description="Text in the target's name, the actor or the action.")
 
 
-class AuditEventPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[AuditEventOut]
-
-
 @router.get(
     "/audit-events",
-    response={200: AuditEventPage, **ERRORS},
+    response={200: list[AuditEventOut], **ERRORS},
     summary="List audit events, newest first",
 )
-def list_audit_events(request, filters: Query[AuditFilters], page: Query[PageParams]):
+@paginate(LimitOffset)
+def list_audit_events(request, filters: Query[AuditFilters]):
     policy.require(request.auth, P.VIEW_AUDIT_LOG)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ValidationError({"date_to": "The last day comes before the first day."})
     # audit_events_for(actor, **filters) cannot take the `actor` filter by keyword (its first
     # parameter has the same name), so scope and filter in two explicit steps.
     scoped = AuditEvent.objects.visible_to(request.auth)
-    return paginate(filter_audit_events(scoped, **filters.dict()), page)
+    return filter_audit_events(scoped, **filters.dict())
 
 
 @router.get(

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -11,7 +12,7 @@ from clinicorg.directory import actions, queries
 from clinicorg.directory.models import PayerEnrollment
 from clinicorg.staff import actions as staff_actions
 
-from ..pagination import PageParams, paginate
+from ..pagination import LimitOffset
 from ..schemas import ERRORS, Input
 
 router = Router()
@@ -128,13 +129,6 @@ class ManagersIn(Input):
     staff: list[int]
 
 
-class LocationPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[LocationOut]
-
-
 def _location(actor, location_id):
     """A location the actor may manage: 404 outside their scope, 403 without the permission."""
     return queries.access_location_by_id(actor, location_id)
@@ -144,10 +138,11 @@ def _detail(actor, pk):
     return queries.location_detail(actor, pk)
 
 
-@router.get("", response={200: LocationPage, **ERRORS}, summary="List locations")
-def list_locations(request, filters: Query[LocationFilters], page: Query[PageParams]):
+@router.get("", response={200: list[LocationOut], **ERRORS}, summary="List locations")
+@paginate(LimitOffset)
+def list_locations(request, filters: Query[LocationFilters]):
     policy.require(request.auth, P.MANAGE_LOCATIONS)
-    return paginate(queries.locations_for(request.auth, **filters.dict()), page)
+    return queries.locations_for(request.auth, **filters.dict())
 
 
 @router.post(

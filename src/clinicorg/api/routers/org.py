@@ -9,6 +9,7 @@ from typing import Literal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -16,7 +17,7 @@ from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory import actions, queries
 from clinicorg.directory.models import Department, EmployeeCategory, Position
 
-from ..pagination import PageParams, paginate
+from ..pagination import LimitOffset
 from ..schemas import ERRORS, Error, Input
 
 router = Router()
@@ -49,13 +50,6 @@ class NamedFilters(Input):
     )
 
 
-class NamedPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[NamedOut]
-
-
 def _active_filter(active: bool | None) -> str:
     return "" if active is None else ("active" if active else "inactive")
 
@@ -69,16 +63,15 @@ def _named_routes(model, path: str, tag: str, list_query, create, update) -> Non
 
     @router.get(
         path,
-        response={200: NamedPage, **ERRORS},
+        response={200: list[NamedOut], **ERRORS},
         summary=f"List {noun}s",
         tags=[tag],
         operation_id=f"list_{noun}s",
     )
-    def list_items(request, filters: Query[NamedFilters], page: Query[PageParams]):
+    @paginate(LimitOffset)
+    def list_items(request, filters: Query[NamedFilters]):
         policy.require(request.auth, P.MANAGE_SETTINGS)
-        return paginate(
-            list_query(request.auth, q=filters.q, active=_active_filter(filters.active)), page
-        )
+        return list_query(request.auth, q=filters.q, active=_active_filter(filters.active))
 
     @router.post(
         path,
@@ -168,26 +161,20 @@ class CategoryFilters(Input):
     )
 
 
-class CategoryPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[CategoryOut]
-
-
 def _category(actor, pk):
     return get_object_or_404(queries.categories_for(actor), pk=pk)
 
 
 @router.get(
     "/employee-categories",
-    response={200: CategoryPage, **ERRORS},
+    response={200: list[CategoryOut], **ERRORS},
     summary="List employee categories",
     tags=["Employee categories"],
 )
-def list_categories(request, filters: Query[CategoryFilters], page: Query[PageParams]):
+@paginate(LimitOffset)
+def list_categories(request, filters: Query[CategoryFilters]):
     policy.require(request.auth, P.MANAGE_SETTINGS)
-    return paginate(queries.categories_for(request.auth, **filters.dict()), page)
+    return queries.categories_for(request.auth, **filters.dict())
 
 
 @router.post(

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -13,7 +14,7 @@ from clinicorg.staff import actions, supervisors, taxonomy
 from clinicorg.staff.bio import render_bio
 from clinicorg.staff.models import StaffMember
 
-from ..pagination import PageParams, paginate
+from ..pagination import LimitOffset, PageParams, page_of
 from ..schemas import ERRORS, Error, Input, Ref
 
 router = Router(tags=["Supervisors and credentials"])
@@ -32,13 +33,6 @@ class SupervisorOut(Schema):
     departments: list[Ref]
     direct_reports: int
     appointed_at: datetime
-
-
-class SupervisorPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[SupervisorOut]
 
 
 class SupervisorIn(Input):
@@ -154,10 +148,13 @@ def _scope(actor, location_ids, department_ids):
     return locations, departments
 
 
-@router.get("/supervisors", response={200: SupervisorPage, **ERRORS}, summary="List supervisors")
-def list_supervisors(request, page: Query[PageParams]):
+@router.get(
+    "/supervisors", response={200: list[SupervisorOut], **ERRORS}, summary="List supervisors"
+)
+@paginate(LimitOffset, serialize=_supervisor_out)
+def list_supervisors(request):
     policy.require(request.auth, P.MANAGE_STAFF)
-    return paginate(supervisors.supervisors_for(request.auth), page, _supervisor_out)
+    return supervisors.supervisors_for(request.auth)
 
 
 @router.post(
@@ -326,4 +323,4 @@ def _code_out(entry) -> dict:
 )
 def search_taxonomy(request, filters: Query[TaxonomyFilters]):
     qs = taxonomy.search_queryset(filters.q, include_retired=filters.include_retired)
-    return paginate(qs, PageParams(limit=filters.limit, offset=filters.offset), _code_out)
+    return page_of(qs, PageParams(limit=filters.limit, offset=filters.offset), _code_out)

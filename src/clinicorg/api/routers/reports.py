@@ -14,7 +14,7 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.reports import actions, queries
 
-from ..pagination import PageParams, paginate
+from ..pagination import PageParams, page_of
 from ..schemas import ERRORS, Input, Ref
 
 router = Router(tags=["Reports"])
@@ -140,7 +140,7 @@ def list_licenses(request, filters: Query[LicenseFilters], page: Query[PageParam
         }
 
     licenses = queries.licenses_for(request.auth, today=today, **filters.dict())
-    return {**paginate(licenses, page, out), "today": today}
+    return {**page_of(licenses, page, out), "today": today}
 
 
 class ReminderSettingsOut(Schema):

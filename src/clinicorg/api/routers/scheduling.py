@@ -5,6 +5,7 @@ from typing import Literal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -12,7 +13,7 @@ from clinicorg.scheduling import actions, queries
 from clinicorg.scheduling.models import AvailabilityOverride, TimeOff
 from clinicorg.staff.queries import get_staff
 
-from ..pagination import PageParams, paginate
+from ..pagination import LimitOffset
 from ..schemas import ERRORS, Input
 from .people import Ref
 
@@ -28,13 +29,6 @@ class VisitTypeOut(Schema):
     is_active: bool
     online_bookable: bool
     providers: list[Ref]
-
-
-class VisitTypePage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[VisitTypeOut]
 
 
 class VisitTypeIn(Input):
@@ -68,10 +62,13 @@ def _visit_type_out(vt) -> dict:
     }
 
 
-@router.get("/visit-types", response={200: VisitTypePage, **ERRORS}, summary="List visit types")
-def list_visit_types(request, page: Query[PageParams], active: bool | None = None):
+@router.get(
+    "/visit-types", response={200: list[VisitTypeOut], **ERRORS}, summary="List visit types"
+)
+@paginate(LimitOffset, serialize=_visit_type_out)
+def list_visit_types(request, active: bool | None = None):
     policy.require(request.auth, P.VIEW_APPOINTMENTS)
-    return paginate(queries.visit_types_for(request.auth, active=active), page, _visit_type_out)
+    return queries.visit_types_for(request.auth, active=active)
 
 
 @router.post("/visit-types", response={201: VisitTypeOut, **ERRORS}, summary="Create a visit type")
@@ -336,13 +333,6 @@ class AppointmentOut(Schema):
     created_at: datetime
 
 
-class AppointmentPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[AppointmentOut]
-
-
 class AppointmentFilters(Input):
     location: int | None = None
     provider: int | None = None
@@ -397,11 +387,12 @@ def _appointment_out(a) -> dict:
     }
 
 
-@router.get("/appointments", response={200: AppointmentPage, **ERRORS})
-def list_appointments(request, filters: Query[AppointmentFilters], page: Query[PageParams]):
+@router.get("/appointments", response={200: list[AppointmentOut], **ERRORS})
+@paginate(LimitOffset, serialize=_appointment_out)
+def list_appointments(request, filters: Query[AppointmentFilters]):
     policy.require(request.auth, P.VIEW_APPOINTMENTS)
     qs = queries.appointments_for(request.auth, **filters.dict())
-    return paginate(qs, page, _appointment_out)
+    return qs
 
 
 @router.post("/appointments", response={201: AppointmentOut, **ERRORS, 409: dict})

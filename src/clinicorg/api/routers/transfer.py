@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -22,7 +23,7 @@ from clinicorg.transfer.exports import FilePurged, error_copy, export
 from clinicorg.transfer.models import ImportJob, Kind, Mode
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
-from ..pagination import PageParams, paginate
+from ..pagination import LimitOffset, PageParams
 from ..schemas import ERRORS, Error, Input
 
 router = Router()
@@ -86,13 +87,6 @@ class ImportJobOut(Schema):
         "errors remain (the error copy then answers 410)."
     )
     file_purged_at: datetime | None
-
-
-class ImportJobPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[ImportJobOut]
 
 
 class ErrorPage(Schema):
@@ -160,11 +154,12 @@ def create_import(
     return Status(201, _out(job))
 
 
-@router.get("/imports", response={200: ImportJobPage, **ERRORS}, summary="Import history")
-def list_imports(request, page: Query[PageParams]):
+@router.get("/imports", response={200: list[ImportJobOut], **ERRORS}, summary="Import history")
+@paginate(LimitOffset, serialize=lambda j: _out(j, errors=False))
+def list_imports(request):
     policy.require(request.auth, P.IMPORT_EXPORT)
     jobs = ImportJob.objects.visible_to(request.auth).order_by("-created_at", "-id")
-    return paginate(jobs, page, lambda j: _out(j, errors=False))
+    return jobs
 
 
 @router.get("/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS})
