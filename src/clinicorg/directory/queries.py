@@ -64,12 +64,12 @@ def filter_locations(
     return queryset.order_by(LOCATION_SORTS.get(sort, "name"), "id")
 
 
-def locations_for(actor, **filters):
-    """Locations the actor may see, filtered, with their staff counts."""
-    qs = Location.objects.visible_to(actor).annotate(
+def scoped_locations(actor):
+    """Locations the actor may see, with their staff counts, before any filter (the lists
+    filter them through directory.filters)."""
+    return Location.objects.visible_to(actor).annotate(
         staff_count=Count("primary_staff", distinct=True)
     )
-    return filter_locations(qs, **filters)
 
 
 def get_location(actor, pk) -> Location:

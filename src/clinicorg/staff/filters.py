@@ -10,23 +10,17 @@ refuses values outside the choices with a 422 naming the parameter.
 
 import django_filters as df
 
+from clinicorg.core.filters import FilterSet, IdFilter
+
 from . import queries
 from .models import StaffMember, Status
-
-
-class IdFilter(df.CharFilter):
-    """A record id; with `allows_none`, also "none" (members without one)."""
-
-    def __init__(self, *args, allows_none: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.allows_none = allows_none
 
 
 def _choices(*pairs):
     return list(pairs)
 
 
-class StaffFilterSet(df.FilterSet):
+class StaffFilterSet(FilterSet):
     q = df.CharFilter(label="Search", help_text="Name, email or employee id.")
     status = df.ChoiceFilter(
         choices=_choices(
@@ -63,22 +57,14 @@ class StaffFilterSet(df.FilterSet):
         help_text=f"One of {', '.join(queries.STAFF_SORTS)}; `-` first for descending."
     )
 
+    apply = staticmethod(queries.filter_staff)
+
     class Meta:
         model = StaffMember
         fields: list[str] = []
 
-    def filter_queryset(self, queryset):
-        return queries.filter_staff(queryset, **self.values())
 
-    def values(self) -> dict:
-        """Each filter's value as given (empty when absent)."""
-        data = self.data or {}
-        values = {name: data.get(name) for name in self.filters}
-        return {name: "" if value is None else value for name, value in values.items()}
-
-
-# The parameter names, in order: what a page keeps in its links and an export passes on.
-STAFF_FILTERS = tuple(StaffFilterSet.base_filters)
+STAFF_FILTERS = StaffFilterSet.names()
 
 
 def staff_for(actor, filters: dict):

@@ -13,8 +13,9 @@ from django.db.models import Prefetch
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
+from clinicorg.directory.filters import locations_for
 from clinicorg.directory.models import Location
-from clinicorg.directory.queries import locations_for, visible_managers
+from clinicorg.directory.queries import visible_managers
 from clinicorg.staff.filters import staff_for
 from clinicorg.staff.models import TaxonomyAssignment
 
@@ -59,7 +60,7 @@ def staff_rows(actor, filters: dict):
 
 
 def location_rows(actor, filters: dict):
-    qs = locations_for(actor, **filters).prefetch_related(visible_managers(actor))
+    qs = locations_for(actor, filters).prefetch_related(visible_managers(actor))
     columns = COLUMNS["locations"]
     yield [c.label for c in columns]
     for loc in qs.iterator(chunk_size=2000):

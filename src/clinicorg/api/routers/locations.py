@@ -9,9 +9,11 @@ from ninja.pagination import paginate
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
+from clinicorg.directory.filters import LocationFilterSet, locations_for
 from clinicorg.directory.models import PayerEnrollment
 from clinicorg.staff import actions as staff_actions
 
+from ..filters import query_schema
 from ..pagination import LimitOffset
 from ..schemas import ERRORS, Input
 
@@ -103,12 +105,7 @@ class LocationPatch(Input):
     status: Literal["active", "inactive"] | None = None
 
 
-class LocationFilters(Input):
-    q: str = ""
-    status: Literal["", "active", "inactive"] = ""
-    credentialing: Literal["", "on", "off"] = ""
-    enrollment: Literal["", "pending"] = ""  # locations with a pending payer enrollment
-    sort: str = ""
+LocationFilters = query_schema(LocationFilterSet, "LocationFilters")
 
 
 class EnrollmentIn(Input):
@@ -142,7 +139,7 @@ def _detail(actor, pk):
 @paginate(LimitOffset)
 def list_locations(request, filters: Query[LocationFilters]):
     policy.require(request.auth, P.MANAGE_LOCATIONS)
-    return queries.locations_for(request.auth, **filters.dict())
+    return locations_for(request.auth, filters.dict())
 
 
 @router.post(

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
+from clinicorg.directory.filters import LOCATION_FILTERS, locations_for
 from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
@@ -28,8 +29,8 @@ def _enrollment(request, pk, eid):
 
 @requires(P.MANAGE_LOCATIONS)
 def location_list(request):
-    filters = list_filters(request, ("q", "status", "credentialing", "enrollment", "sort"))
-    page, query = paginate(request, queries.locations_for(request.user, **filters))
+    filters = list_filters(request, LOCATION_FILTERS)
+    page, query = paginate(request, locations_for(request.user, filters))
     return render(
         request, "web/locations/list.html", {"page": page, "query": query, "filters": filters}
     )

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
+from clinicorg.directory.filters import LOCATION_FILTERS
 from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.transfer import actions, corrections
 from clinicorg.transfer.columns import COLUMNS
@@ -24,7 +25,6 @@ from ..forms.transfer import CorrectionForm, ImportForm
 from .base import apply_errors, list_filters, paginate, requires
 
 ERRORS_SHOWN = 500
-LOCATION_FILTERS = ("q", "status", "sort")
 
 
 def _download(content: bytes, content_type: str, name: str) -> HttpResponse:

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from clinicorg.directory.filters import LOCATION_FILTERS
 from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.transfer.exports import export
 
@@ -22,20 +23,21 @@ class Command(BaseCommand):
             default=[],
             metavar="NAME=VALUE",
             help=(
-                "Any other filter of the staff list, as on the page and the API "
-                f"(repeatable): {', '.join(STAFF_FILTERS)}."
+                "Any other filter of the list, as on the page and the API (repeatable): for "
+                f"staff {', '.join(STAFF_FILTERS)}; for locations {', '.join(LOCATION_FILTERS)}."
             ),
         )
 
     def handle(self, *args, kind, org, format, output, status, query, filter, **options):
         fmt = format_for(format, output)
         filters = {"q": query, "status": status}
+        names = STAFF_FILTERS if kind == "staff" else LOCATION_FILTERS
         for item in filter:
             name, sep, value = item.partition("=")
-            if kind != "staff" or not sep or name not in STAFF_FILTERS:
+            if not sep or name not in names:
                 raise CommandError(
-                    f"--filter {item}: use NAME=VALUE with a staff filter: "
-                    f"{', '.join(STAFF_FILTERS)}."
+                    f"--filter {item}: use NAME=VALUE with a filter of the {kind} list: "
+                    f"{', '.join(names)}."
                 )
             filters[name] = value
         actor = system_actor(organization(org))
