@@ -41,6 +41,11 @@ FORM_PAGES = [
     ("/roles/new/", None),
     ("/me/", None),
     ("/audit/", None),
+    ("/account/two-factor/set-up/", None),
+    ("/account/two-factor/", "/account/two-factor/recovery-codes/new/"),
+    ("/account/two-factor/", "/account/two-factor/turn-off/"),
+    ("/organization/settings/sign-in/", None),
+    ("/password/reset/", None),
 ]
 
 
