@@ -244,6 +244,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# A form whose CSRF check fails says so in the layout (the form has expired) instead of
+# Django's bare page.
+CSRF_FAILURE_VIEW = "clinicorg.web.views.errors.csrf_failure"
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )

@@ -22,6 +22,22 @@ class Form(BoundaryMixin, forms.Form):
     """The base of the product's forms."""
 
 
+def action_validates(form: forms.Form) -> None:
+    """Leave the checking of `form`'s fields to the action it feeds: drop the model's
+    validators and the "required" check, so a blank required field, a bad value and a clash
+    with another record are reported together, in the action's words, after one submit (and
+    the same way the API and imports report them). A required field keeps its mark."""
+    for field in form.fields.values():
+        field.validators = []
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            # The action checks the value against the same choices (a model field's choices
+            # or validator), beside the other fields' errors.
+            field.valid_value = lambda value: True
+        if field.required and not isinstance(field, forms.BooleanField):
+            field.required = False
+            field.marked_required = True
+
+
 class FilterForm(Form):
     """The query-string filters of a list page, as text fields through the same boundary."""
 

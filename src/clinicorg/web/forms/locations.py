@@ -6,7 +6,7 @@ from clinicorg.core.validators import PLACE_OF_SERVICE, timezone_names
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.directory.models import Location, PayerEnrollment
 
-from .base import Form
+from .base import Form, action_validates
 
 
 def timezone_choices():
@@ -28,8 +28,7 @@ class LocationForm(Form):
         )
         self.fields["npi"].help_text = "Type 2 (organizational) NPI of this site, 10 digits."
         self.fields["code"].help_text = "Short and unique, used by imports (for example MAIN)."
-        for f in self.fields.values():
-            f.validators = []  # the action validates, so errors are the same everywhere
+        action_validates(self)
 
 
 class EnrollmentForm(Form):
@@ -38,6 +37,7 @@ class EnrollmentForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["effective_date"].widget = forms.DateInput(attrs={"type": "date"})
+        action_validates(self)
 
 
 class ManagersForm(Form):

@@ -9,14 +9,8 @@ from django.utils.html import format_html, format_html_join
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory.models import CategoryStatus
 
-from .base import Form
+from .base import Form, action_validates
 from .locations import timezone_choices
-
-
-def _action_validates(form: forms.Form) -> None:
-    """Drop model validators so a bad value is reported once, in the action's words."""
-    for field in form.fields.values():
-        field.validators = []
 
 
 class LongSelect(forms.Select):
@@ -46,7 +40,7 @@ class NameForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["name"].label = label
         self.fields["name"].widget.attrs["autocomplete"] = "off"
-        _action_validates(self)
+        action_validates(self)
 
 
 class CategoryForm(NameForm):
@@ -73,7 +67,7 @@ class OrganizationForm(Form):
         self.fields["tax_id"].help_text = "Optional, for example 12-3456789."
         self.fields["date_order"].label = "Date order in spreadsheets"
         self.order_fields(["name", "timezone", "tax_id", "date_order"])
-        _action_validates(self)
+        action_validates(self)
 
 
 class OrganizationNPIForm(Form):
@@ -84,7 +78,7 @@ class OrganizationNPIForm(Form):
         self.fields["label"].help_text = "What this NPI is used for, e.g. Billing or Group."
         self.fields["npi"].help_text = "Type 2 (organizational) NPI, 10 digits."
         self.fields["npi"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
-        _action_validates(self)
+        action_validates(self)
 
 
 # How the audit log names the kinds of records it stores (model names).
