@@ -6,6 +6,7 @@ They parse and render; the directory actions validate, so every front end gives 
 from django import forms
 from django.utils.html import format_html, format_html_join
 
+from clinicorg.core.labels import action_label, target_type_label
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory.models import CategoryStatus
 
@@ -81,23 +82,6 @@ class OrganizationNPIForm(Form):
         action_validates(self)
 
 
-# How the audit log names the kinds of records it stores (model names).
-TARGET_TYPE_LABELS = {
-    "staffmember": "Staff member",
-    "employeecategory": "Employee category",
-    "organizationnpi": "Organization NPI",
-    "payerenrollment": "Payer enrollment",
-    "apitoken": "API token",
-    "accessrule": "Access rule",
-    "taxonomyassignment": "Taxonomy assignment",
-    "importjob": "Import job",
-}
-
-
-def target_type_label(value: str) -> str:
-    return TARGET_TYPE_LABELS.get(value) or value.replace("_", " ").capitalize()
-
-
 class AuditFilterForm(Form):
     """The audit log filter; invalid values are reported beside the field and ignored."""
 
@@ -116,7 +100,7 @@ class AuditFilterForm(Form):
     def __init__(self, *args, actions=(), target_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "All actions")] + [
-            (a, a.replace("_", " ").capitalize()) for a in actions
+            (a, action_label(a)) for a in actions
         ]
         self.fields["target_type"].choices = [("", "All targets")] + [
             (t, target_type_label(t)) for t in target_types
