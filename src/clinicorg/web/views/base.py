@@ -124,3 +124,37 @@ def paginate(request, queryset, per_page: int = 50):
     params = request.GET.copy()
     params.pop("page", None)
     return page, params.urlencode()
+
+
+def confirm_page(
+    request,
+    *,
+    heading: str,
+    lead: str,
+    button: str,
+    cancel: str,
+    effects=(),
+    note: str = "",
+    fields: dict | None = None,
+    crumbs=(),
+    danger: bool = True,
+):
+    """The page that asks before a destructive or wide action: what it does (`lead`), what it
+    affects (`effects`, one line each, with counts), and a button that posts to the same
+    address (with `fields` as hidden inputs)."""
+    return render(
+        request,
+        "web/confirm.html",
+        {
+            "heading": heading,
+            "lead": lead,
+            "effects": list(effects),
+            "note": note,
+            "button": button,
+            "cancel": cancel,
+            "fields": fields or {},
+            "crumbs": list(crumbs),
+            "danger": danger,
+            "action": request.get_full_path(),
+        },
+    )

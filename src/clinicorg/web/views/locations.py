@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
@@ -13,7 +12,7 @@ from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember, Status
 
 from ..forms.locations import EnrollmentForm, LocationForm, ManagersForm
-from .base import confirm_delete, list_filters, paginate, requires, save_form
+from .base import confirm_delete, confirm_page, list_filters, paginate, requires, save_form
 
 
 def _detail_url(location) -> str:
@@ -82,10 +81,75 @@ def location_edit(request, pk):
     )
 
 
-@require_POST
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# What deactivating a location does to each kind of record that refers to it
+# (directory.actions.location_references), as the confirmation says it.
+DEACTIVATION_EFFECTS = {
+    "primary location of staff members": lambda n: (
+        f"{_plural(n, 'staff member has', 'staff members have')} it as their primary "
+        "location: they keep it, but can do nothing here until it is reactivated."
+    ),
+    "additional location of staff members": lambda n: (
+        f"{_plural(n, 'staff member loses', 'staff members lose')} the access granted here "
+        "while it is inactive."
+    ),
+    "managers": lambda n: f"{_plural(n, 'manager', 'managers')} can no longer act here.",
+    "payer enrollments": lambda n: (
+        f"{_plural(n, 'payer enrollment stays', 'payer enrollments stay')} on record."
+    ),
+    "API tokens": lambda n: (
+        f"{_plural(n, 'API token limited', 'API tokens limited')} to it can do nothing here."
+    ),
+    "supervisor assignments": lambda n: (
+        f"{_plural(n, 'supervisor assignment stays', 'supervisor assignments stay')}."
+    ),
+    "appointments": lambda n: (
+        f"{_plural(n, 'appointment stays', 'appointments stay')} in its history; "
+        "nothing new can be booked here."
+    ),
+}
+
+
+def _confirm_status(request, location, status):
+    detail = _detail_url(location)
+    crumbs = [("Locations", reverse("web:location_list")), (location.name, detail)]
+    if status == "active":
+        return confirm_page(
+            request,
+            heading=f"Reactivate {location.name}?",
+            lead="It returns to the pickers, and the access and roles that name it apply again.",
+            button=f"Reactivate {location.name}",
+            cancel=detail,
+            fields={"status": "active"},
+            crumbs=crumbs,
+            danger=False,
+        )
+    refs = actions.location_references(location)
+    effects = [DEACTIVATION_EFFECTS[kind](n) for kind, n in refs.items()]
+    return confirm_page(
+        request,
+        heading=f"Deactivate {location.name}?",
+        lead="It leaves every picker, so no one can be newly assigned to it, and nothing can "
+        "be done at it until it is reactivated. Its history is kept.",
+        effects=effects,
+        note="" if effects else "Nothing refers to it yet.",
+        button=f"Deactivate {location.name}",
+        cancel=detail,
+        fields={"status": "inactive"},
+        crumbs=crumbs,
+    )
+
+
 @requires(P.MANAGE_LOCATIONS)
 def location_status(request, pk):
+    """GET asks (naming what the change affects); POST changes the status."""
     location = queries.access_location_by_id(request.user, pk)
+    if request.method != "POST":
+        wanted = request.GET.get("status") or ("inactive" if location.is_active else "active")
+        return _confirm_status(request, location, "active" if wanted == "active" else "inactive")
     status = request.POST.get("status", "")
     try:
         actions.set_location_status(location, status, actor=request.user)
@@ -173,10 +237,24 @@ def enrollment_edit(request, pk, eid):
     )
 
 
-@require_POST
 @requires(P.MANAGE_LOCATIONS)
 def enrollment_delete(request, pk, eid):
+    """GET asks; POST removes the enrollment."""
     location, enrollment = _enrollment(request, pk, eid)
+    if request.method != "POST":
+        detail = _detail_url(location)
+        return confirm_page(
+            request,
+            heading=f"Remove the enrollment with {enrollment.payer_name}?",
+            lead=f"{location.name} will no longer list its "
+            f"{enrollment.get_status_display().lower()} enrollment with "
+            f"{enrollment.payer_name} (payer id {enrollment.payer_id}). "
+            "The audit log keeps a record of it.",
+            note="To keep it on record instead, edit it and set its status to Terminated.",
+            button="Remove enrollment",
+            cancel=detail,
+            crumbs=[("Locations", reverse("web:location_list")), (location.name, detail)],
+        )
     actions.remove_payer_enrollment(enrollment, actor=request.user)
     messages.success(request, f"Enrollment with {enrollment.payer_name} removed.")
     return redirect("web:location_detail", pk=location.pk)

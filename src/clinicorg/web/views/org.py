@@ -21,7 +21,7 @@ from clinicorg.directory import actions, queries
 from clinicorg.directory.models import CategoryStatus, Department, EmployeeCategory, Position
 
 from ..forms.org import CategoryForm, NameForm, OrganizationForm, OrganizationNPIForm
-from .base import apply_errors, list_filters, paginate, requires
+from .base import apply_errors, confirm_page, list_filters, paginate, requires
 
 
 @dataclass(frozen=True)
@@ -294,10 +294,21 @@ def org_npi_add(request):
     return _settings_page(request, OrganizationForm(initial=initial), form)
 
 
-@require_POST
 @requires(P.MANAGE_SETTINGS)
 def org_npi_remove(request, pk):
+    """GET asks; POST removes the NPI."""
     entry = get_object_or_404(OrganizationNPI.objects.visible_to(request.user), pk=pk)
+    if request.method != "POST":
+        settings_url = reverse("web:org_settings")
+        return confirm_page(
+            request,
+            heading=f"Remove NPI {entry.npi}?",
+            lead=f"The organization will no longer list NPI {entry.npi} ({entry.label}). "
+            "The audit log keeps a record of it.",
+            button=f"Remove NPI {entry.npi}",
+            cancel=settings_url + "#npis",
+            crumbs=[("Organization settings", settings_url)],
+        )
     actions.remove_organization_npi(entry, actor=request.user)
     messages.success(request, f"NPI {entry.npi} ({entry.label}) removed.")
     return redirect("web:org_settings")
