@@ -4,32 +4,13 @@ They parse and render; the directory actions validate, so every front end gives 
 """
 
 from django import forms
-from django.utils.html import format_html, format_html_join
 
 from clinicorg.core.labels import action_label, target_type_label
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory.models import CategoryStatus
 
-from .base import Form, action_validates
+from .base import Form, ZoneSelect, action_validates
 from .locations import timezone_choices
-
-
-class LongSelect(forms.Select):
-    """A select of hundreds of plain options (time zones), rendered without a template per
-    option, which made the settings page several times slower."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, " selected" if str(key) == str(value) else "", label)
-                for key, label in self.choices
-            ),
-        )
-        extra = format_html_join("", ' {}="{}"', ((k, v) for k, v in attrs.items() if v))
-        return format_html('<select name="{}"{}>{}</select>', name, extra, options)
 
 
 class NameForm(Form):
@@ -55,12 +36,12 @@ class CategoryForm(NameForm):
 class OrganizationForm(Form):
     locals().update(forms.fields_for_model(Organization, fields=("name", "tax_id", "date_order")))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, zones_in_use=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"] = forms.ChoiceField(
             label="Time zone",
-            choices=timezone_choices(),
-            widget=LongSelect,
+            choices=timezone_choices(zones_in_use),
+            widget=ZoneSelect,
             help_text="Used for dates and times shown across the organization, such as the "
             "audit log.",
         )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
+from clinicorg.directory.models import Location
 from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember, Status
 
@@ -25,6 +26,17 @@ def _enrollment(request, pk, eid):
     return location, get_object_or_404(location.payer_enrollments, pk=eid)
 
 
+def zones_in_use(actor) -> list[str]:
+    """The organization's zone and its locations' zones: the top of the time-zone picker."""
+    located = (
+        Location.objects.visible_to(actor)
+        .order_by("timezone")
+        .values_list("timezone", flat=True)
+        .distinct()
+    )
+    return [actor.organization.timezone, *located]
+
+
 @requires(P.MANAGE_LOCATIONS)
 def location_list(request):
     filters = list_filters(request, ("q", "status", "credentialing", "enrollment", "sort"))
@@ -37,7 +49,9 @@ def location_list(request):
 @requires(P.MANAGE_LOCATIONS)
 def location_create(request):
     zone = request.user.organization.timezone
-    form = LocationForm(request.POST or None, initial={"timezone": zone})
+    form = LocationForm(
+        request.POST or None, initial={"timezone": zone}, zones_in_use=zones_in_use(request.user)
+    )
     done = save_form(
         request,
         form,
@@ -68,7 +82,9 @@ def location_detail(request, pk):
 def location_edit(request, pk):
     location = queries.access_location_by_id(request.user, pk)
     initial = {f: getattr(location, f) for f in LOCATION_FIELDS}
-    form = LocationForm(request.POST or None, initial=initial)
+    form = LocationForm(
+        request.POST or None, initial=initial, zones_in_use=zones_in_use(request.user)
+    )
     done = save_form(
         request,
         form,

@@ -22,6 +22,7 @@ from clinicorg.directory.models import CategoryStatus, Department, EmployeeCateg
 
 from ..forms.org import CategoryForm, NameForm, OrganizationForm, OrganizationNPIForm
 from .base import apply_errors, confirm_page, list_filters, paginate, requires
+from .locations import zones_in_use
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,9 @@ def _settings_page(request, org_form, npi_form):
 def org_settings(request):
     organization = request.user.organization
     initial = {f: getattr(organization, f) for f in actions.ORGANIZATION_FIELDS}
-    form = OrganizationForm(request.POST or None, initial=initial)
+    form = OrganizationForm(
+        request.POST or None, initial=initial, zones_in_use=zones_in_use(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             changes = actions.update_organization(
@@ -291,7 +294,8 @@ def org_npi_add(request):
             return redirect("web:org_settings")
     organization = request.user.organization
     initial = {f: getattr(organization, f) for f in actions.ORGANIZATION_FIELDS}
-    return _settings_page(request, OrganizationForm(initial=initial), form)
+    org_form = OrganizationForm(initial=initial, zones_in_use=zones_in_use(request.user))
+    return _settings_page(request, org_form, form)
 
 
 @requires(P.MANAGE_SETTINGS)
