@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
@@ -62,6 +63,29 @@ def location_create(request):
     return done or render(request, "web/locations/form.html", {"form": form, "creating": True})
 
 
+# Why a manager cannot manage the staff of a location, by the policy's reason.
+MANAGER_GAPS = {
+    policy.MISSING_PERMISSION: "Their role ({role}) does not include Manage staff, so they "
+    "cannot manage anyone here.",
+    policy.NO_LOCATION_ACCESS: "They have no access to this location, so they cannot see its "
+    "staff.",
+    policy.INACTIVE_ACCOUNT: "Their account is not active.",
+}
+
+
+def manager_gaps(location, managers) -> list[tuple]:
+    """[(manager, why not or "")]: whether the policy lets each manager manage this
+    location's staff, so the page never promises what the policy refuses."""
+    rows = []
+    for manager in managers:
+        decision = policy.explain(manager, P.MANAGE_STAFF, location)
+        why = ""
+        if not decision.allowed:
+            why = MANAGER_GAPS.get(decision.reason, decision.message).format(role=manager.role.name)
+        rows.append((manager, why))
+    return rows
+
+
 @requires(P.MANAGE_LOCATIONS)
 def location_detail(request, pk):
     location = queries.location_detail(request.user, pk)
@@ -71,7 +95,7 @@ def location_detail(request, pk):
         {
             "location": location,
             "enrollments": location.payer_enrollments.all(),
-            "managers": location.visible_managers,
+            "managers": manager_gaps(location, location.visible_managers),
             "staff_count": location.primary_staff.count(),
             "enrollment_form": EnrollmentForm(),
         },
