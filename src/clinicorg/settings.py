@@ -158,6 +158,8 @@ SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', defau
 SITE_URL = SITE_URL.rstrip("/")
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# The official NUCC taxonomy CSV that `clinicorg demo` loads when no code set is loaded yet.
+NUCC_TAXONOMY_CSV = env.str("NUCC_TAXONOMY_CSV", default="")
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 # Uploads that were never committed (errors, an unconfirmed preview) hold personal data; they
 # are deleted this many days after their check (`clinicorg imports purge`, daily under beat).

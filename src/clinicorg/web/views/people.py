@@ -272,11 +272,19 @@ def license_remove(request, pk, lid):
     return redirect("web:staff_credentials", pk=member.pk)
 
 
+NO_CODE_SET_HINT = (
+    "No NUCC code set is loaded, so there is nothing to search and codes are checked by "
+    "format only. An operator loads it with `clinicorg taxonomy load FILE` (the official "
+    "CSV from nucc.org)."
+)
+
+
 @requires(None)
 def taxonomy_search(request):
     """JSON for the code picker: [{code, label, classification, specialization}]."""
     query = list_filters(request, ("q",))["q"]
     results = taxonomy.search(query, limit=20) if query else []
+    loaded = taxonomy.code_set_loaded()
     return JsonResponse(
         {
             "items": [
@@ -287,7 +295,10 @@ def taxonomy_search(request):
                     "specialization": e.specialization,
                 }
                 for e in results
-            ]
+            ],
+            # An empty answer with no code set loaded says how to load one.
+            "loaded": loaded,
+            "hint": "" if loaded else NO_CODE_SET_HINT,
         }
     )
 
