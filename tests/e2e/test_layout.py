@@ -138,3 +138,20 @@ def test_a_missing_page_is_in_the_layout(browser, live_server, demo, viewport, p
     assert not _overflow(page)
     assert not _serious_violations(page)
     context.close()
+
+
+@pytest.mark.parametrize("viewport,prefix", [(PHONE, "phone"), (DESKTOP, "desktop")])
+def test_a_new_organizations_dashboard_shows_the_setup_checklist(
+    browser, live_server, admin, viewport, prefix
+):
+    context = browser.new_context(viewport=viewport, base_url=live_server.url)
+    page = context.new_page()
+    page.clinicorg_url = live_server.url
+    log_in(page, admin)
+    assert page.goto(reverse("web:dashboard")).status == 200
+    expect(page.get_by_role("heading", name="Get your organization ready")).to_be_visible()
+    expect(page.get_by_role("link", name="Invite a member")).to_be_visible()
+    screenshot(page, f"{prefix}-setup-checklist")
+    assert not _overflow(page)
+    assert not _serious_violations(page)
+    context.close()
