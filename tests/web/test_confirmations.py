@@ -76,3 +76,23 @@ def test_the_confirmations_refuse_other_organizations_and_members_without_permis
     desk = signed_in(frontdesk)
     assert desk.get(f"/locations/{acme.main.pk}/status/").status_code == 403
     assert desk.get(f"/organization/settings/npis/{entry.pk}/remove/").status_code == 403
+
+
+def test_removing_a_license_asks_and_names_it(acme, admin):
+    from clinicorg.staff.actions import add_license
+    from clinicorg.staff.models import License
+
+    provider = acme.member("doc@acme.test", role="provider", first_name="Dana", last_name="Doc")
+    lic = add_license(
+        provider, {"state": "NY", "number": "123456", "expires_on": "2028-01-31"}, actor=admin
+    )
+    client = signed_in(admin)
+    url = f"/staff/{provider.pk}/credentials/licenses/{lic.pk}/remove/"
+    assert f'href="{url}"' in client.get(f"/staff/{provider.pk}/credentials/").text
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Remove license NY 123456?" in page.text
+    assert "Dana Doc" in page.text and "expiring Jan 31, 2028" in page.text
+    assert License.objects.filter(pk=lic.pk).exists()
+    assert client.post(url).status_code == 302
+    assert not License.objects.filter(pk=lic.pk).exists()
