@@ -166,3 +166,26 @@ def test_a_new_organizations_dashboard_shows_the_setup_checklist(
     assert not _overflow(page)
     assert not _serious_violations(page)
     context.close()
+
+
+def test_the_location_form_shows_every_error_at_once_on_a_phone(browser, live_server, demo):  # noqa: F811
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url)
+    page = context.new_page()
+    page.clinicorg_url = live_server.url
+    log_in(page, _admin(demo))
+    page.goto(reverse("web:location_create"))
+    page.locator("#id_code").fill("main")
+    page.locator("#id_npi").fill("1234567890")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create location").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    for label in ("Name", "Code"):
+        expect(summary.get_by_role("link", name=label)).to_be_visible()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    expect(page.get_by_text("A location with this code already exists.")).to_be_visible()
+    expect(page.get_by_text("This NPI fails its check digit", exact=False)).to_be_visible()
+    screenshot(page, "phone-location-form-errors")
+    assert not _overflow(page)
+    assert not _serious_violations(page)
+    context.close()

@@ -79,3 +79,9 @@ def test_the_invitation_email_gives_the_expiry_in_the_organizations_zone(
     local = expires.astimezone(zoneinfo.ZoneInfo("America/Chicago"))
     body = mail.outbox[-1].body
     assert f"{local:%B} {local.day}, {local:%Y, %H:%M %Z}" in body  # e.g. 21:33 CST
+
+
+def test_the_current_zone_is_selected_once(acme, admin):
+    directory.update_organization(acme.org, {"timezone": "America/Chicago"}, actor=admin)
+    html = signed_in(admin).get("/organization/settings/").text
+    assert html.count('<option value="America/Chicago" selected>') == 1

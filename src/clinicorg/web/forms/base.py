@@ -59,12 +59,20 @@ class ZoneSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
+        # A zone in use appears twice (first under "In use"); only its first option is selected.
+        pending = [str(value)]
+
+        def selected(key) -> str:
+            if pending and str(key) == pending[0]:
+                pending.clear()
+                return " selected"
+            return ""
 
         def options(pairs):
             return format_html_join(
                 "",
                 '<option value="{}"{}>{}</option>',
-                ((k, " selected" if str(k) == str(value) else "", label) for k, label in pairs),
+                ((k, selected(k), label) for k, label in pairs),
             )
 
         groups = format_html_join(
