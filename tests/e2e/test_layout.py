@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from clinicorg.web.context import NAVIGATION
 
-from .conftest import log_in, screenshot
+from .conftest import SCREENSHOTS, log_in, screenshot
 from .test_main_pages import _admin, _existing_pages, _url
 from .test_main_pages import demo as demo  # noqa: F401  (the fixture)
 
@@ -71,6 +71,8 @@ def _walk(browser, live_server, demo, viewport, prefix):
             failures.append(f"{url}: status {response.status if response else 'none'}")
             continue
         screenshot(page, f"{prefix}-{name}")
+        if prefix == "phone":  # what a phone shows first, at its real size
+            page.screenshot(path=str(SCREENSHOTS / f"phone-top-{name}.png"))
         over = _overflow(page)
         if over:
             failures.append(f"{url}: the page is {over} px wider than the {prefix} screen")
