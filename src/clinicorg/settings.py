@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinicorg.core.middleware.OrganizationTimezoneMiddleware",
     "clinicorg.security.sessions.SessionLifetimeMiddleware",
     "clinicorg.security.two_factor.EnrollmentRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -161,6 +162,8 @@ SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', defau
 SITE_URL = SITE_URL.rstrip("/")
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# The official NUCC taxonomy CSV that `clinicorg demo` loads when no code set is loaded yet.
+NUCC_TAXONOMY_CSV = env.str("NUCC_TAXONOMY_CSV", default="")
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 # Uploads that were never committed (errors, an unconfirmed preview) hold personal data; they
 # are deleted this many days after their check (`clinicorg imports purge`, daily under beat).
@@ -261,6 +264,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# A form whose CSRF check fails says so in the layout (the form has expired) instead of
+# Django's bare page.
+CSRF_FAILURE_VIEW = "clinicorg.web.views.errors.csrf_failure"
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )

@@ -10,3 +10,8 @@ urlpatterns = [
     path("api/v1/", include(api_urls)),
     path("", include("clinicorg.web.urls")),
 ]
+
+handler400 = "clinicorg.web.views.errors.bad_request"
+handler403 = "clinicorg.web.views.errors.forbidden"
+handler404 = "clinicorg.web.views.errors.not_found"
+handler500 = "clinicorg.web.views.errors.server_error"

@@ -79,3 +79,36 @@ def test_running_demo_again_changes_nothing(db):
     output = run_demo()
     assert "Already present" in output
     assert counts() == before
+
+
+def test_demo_loads_the_nucc_code_set_named_by_the_environment(db, settings, tmp_path):
+    from clinicorg.staff.models import TaxonomyCode
+
+    path = tmp_path / "nucc_taxonomy_251.csv"
+    path.write_text(
+        "Code,Grouping,Classification,Specialization,Definition,Notes,Display Name,Section\n"
+        "207Q00000X,Allopathic & Osteopathic Physicians,Family Medicine,,,,"
+        "Family Medicine Physician,Individual\n",
+        encoding="utf-8",
+    )
+    settings.NUCC_TAXONOMY_CSV = str(path)
+    output = run_demo()
+    assert "Loaded NUCC taxonomy code set 25.1 (1 codes)." in output
+    assert TaxonomyCode.objects.filter(code="207Q00000X").exists()
+    # Run again: the code set is there, nothing is loaded twice.
+    assert "Loaded NUCC" not in run_demo()
+
+
+def test_demo_without_a_code_set_says_how_to_load_one(db, settings):
+    settings.NUCC_TAXONOMY_CSV = ""
+    output = run_demo()
+    assert "No NUCC taxonomy code set is loaded" in output
+    assert "NUCC_TAXONOMY_CSV" in output and "clinicorg taxonomy load FILE" in output
+
+
+def test_demo_reports_a_missing_code_set_file_without_failing(db, settings, tmp_path):
+    settings.NUCC_TAXONOMY_CSV = str(tmp_path / "nucc_taxonomy_251.csv")
+    err = StringIO()
+    call_command("demo", stdout=StringIO(), stderr=err)
+    assert "was not loaded" in err.getvalue()
+    assert Organization.objects.filter(slug=DEMO_SLUG).exists()

@@ -31,7 +31,7 @@ def test_admin_creates_a_location_and_finds_it_in_the_list_and_the_audit_log(pag
         page.get_by_role("button", name="Filter").click()
     rows = page.locator("table.list tbody tr", has_text="Harbor Point Clinic")
     assert rows.count() >= 1
-    created = rows.filter(has_text="create_location")
+    created = rows.filter(has_text="Created location")
     assert created.count() == 1
     assert admin.email in created.inner_text()
     assert "HARBOR" in created.inner_text()

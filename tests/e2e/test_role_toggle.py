@@ -51,4 +51,6 @@ def test_turning_a_permission_off_takes_the_page_away_with_the_reason(
         other.close()
 
     page.goto("/audit/")
-    expect(page.get_by_text("update_role").first).to_be_visible()
+    expect(
+        page.locator("table.audit").get_by_text("Changed role permissions").first
+    ).to_be_visible()

@@ -351,3 +351,14 @@ def test_front_desk_member_with_an_npi_shows_the_whole_card(acme, admin):
     page = signed_in(admin).get(f"/staff/{desk.pk}/")
     assert "Individual NPI" in page.text and VALID_NPI in page.text
     assert "None recorded" not in page.text
+
+
+def test_taxonomy_search_without_a_code_set_says_how_to_load_one(frontdesk):
+    data = signed_in(frontdesk).get("/taxonomy/search/", {"q": "family"}).json()
+    assert data["items"] == [] and data["loaded"] is False
+    assert "clinicorg taxonomy load FILE" in data["hint"]
+
+
+def test_taxonomy_search_with_a_code_set_gives_no_loading_hint(code_set, frontdesk):
+    data = signed_in(frontdesk).get("/taxonomy/search/", {"q": "zzzz"}).json()
+    assert data["items"] == [] and data["loaded"] is True and data["hint"] == ""

@@ -81,9 +81,9 @@ def test_the_list_shows_actor_action_target_and_changes(admin, admin_client, eve
     page = admin_client.get("/audit/")
     assert page.status_code == 200
     assert "admin@acme.test" in page.text
-    assert "update_department" in page.text
+    assert "Changed department" in page.text
     assert (
-        '<span class="field-name">name</span>: <span class="old">Peds</span> → '
+        '<span class="field-name">Name</span>: <span class="old">Peds</span> → '
         '<span class="new">Pediatrics</span>' in page.text
     )
     assert f'href="/audit/{event.pk}/"' in page.text
@@ -129,7 +129,7 @@ def test_filters_by_actor_text_and_id_action_target_and_free_text(acme, admin, a
 
 def test_the_action_filter_offers_the_actions_in_the_log(admin_client, event):
     page = admin_client.get("/audit/").text
-    assert '<option value="create_department">Create department</option>' in page
+    assert '<option value="create_department">Created department</option>' in page
     assert '<option value="department">Department</option>' in page
 
 
@@ -193,8 +193,12 @@ def test_the_detail_page_shows_every_change_and_the_request(admin, admin_client)
     page = client.get(f"/audit/{event.pk}/")
     assert page.status_code == 200
     text = page.text
-    assert '<td class="old">America/New_York</td><td class="new">America/Denver</td>' in text
+    assert (
+        '<td>Time zone <code class="small">timezone</code></td>'
+        '<td class="old">America/New_York</td><td class="new">America/Denver</td>' in text
+    )
     assert '<td class="muted">(empty)</td><td class="new">12-3456789</td>' in text
+    assert "<code>update_organization</code>" in text  # the stored name stays in the detail
     assert "req-abc-123" in text
     assert "admin@acme.test" in text
 
@@ -245,3 +249,28 @@ def test_safe_cell_leaves_plain_text_alone():
     assert safe_cell("Pediatrics") == "Pediatrics"
     assert safe_cell(None) == ""
     assert safe_cell(42) == "42"
+
+
+def test_the_log_reads_in_peoples_words_and_keeps_the_stored_names(acme, admin, admin_client):
+    """Labelled actions, fields and status values in the list; stored names in the detail
+    and the export."""
+    from clinicorg.core.labels import ACTION_LABELS
+
+    category = actions.create_employee_category("Per diem", actor=admin)
+    actions.update_employee_category(category, {"status": "deprecated"}, actor=admin)
+    actions.update_location(acme.branch, {"credentialing_enabled": True}, actor=admin)
+    page = admin_client.get("/audit/").text
+    assert "Changed employee category" in page
+    assert "update_employee_category" not in page.split("<table", 1)[1]
+    assert '<span class="field-name">Status</span>: <span class="old">Active</span>' in page
+    assert '<span class="field-name">Credentialing</span>: <span class="old">no</span>' in page
+    event = AuditEvent.objects.get(action="update_employee_category")
+    detail = admin_client.get(f"/audit/{event.pk}/").text
+    assert "<h1>Changed employee category</h1>" in detail
+    assert "<code>update_employee_category</code>" in detail
+    rows = _csv(admin_client.get("/audit/export.csv", {"action": "update_employee_category"}))
+    assert rows[0]["action"] == "update_employee_category"
+    assert rows[0]["changes"] == "status: active → deprecated"
+    # Every action the product records has a label in the one table.
+    recorded = set(AuditEvent.objects.values_list("action", flat=True))
+    assert recorded <= set(ACTION_LABELS)

@@ -1,10 +1,12 @@
-"""Binds a request id and the client address for the audit log."""
+"""Binds a request id and the client address for the audit log, and the time zone in which a
+signed-in member reads times."""
 
 import ipaddress
 import re
 import uuid
 
 from django.conf import settings
+from django.utils import timezone
 
 from . import context
 
@@ -44,3 +46,22 @@ class RequestContextMiddleware:
             context.unbind(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class OrganizationTimezoneMiddleware:
+    """Every time a signed-in member reads on a page is in their organization's time zone
+    (a page about one location's schedule overrides it with the location's zone)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        zone = None
+        if user is not None and user.is_authenticated:
+            organization = getattr(user, "organization", None)
+            zone = getattr(organization, "timezone", None)
+        if not zone:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)

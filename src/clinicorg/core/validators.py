@@ -54,6 +54,64 @@ def timezone_names() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
+# The regions of the IANA zone names people choose from, in the order a picker shows them.
+TIMEZONE_REGIONS = (
+    "America",
+    "Pacific",
+    "Atlantic",
+    "Europe",
+    "Africa",
+    "Asia",
+    "Indian",
+    "Australia",
+    "Antarctica",
+    "Arctic",
+)
+
+
+def _tabled_zones() -> set[str]:
+    """The zones the tz database lists by country (zone.tab, one or more per country, so every
+    country's own city is there) and its canonical zones (zone1970.tab): no aliases
+    ("US/Central") and nothing like "localtime" or "Factory"."""
+    names: set[str] = set()
+    for folder in zoneinfo.TZPATH:
+        for table in ("zone.tab", "zone1970.tab"):
+            try:
+                with open(f"{folder}/{table}", encoding="utf-8") as tab:
+                    names.update(
+                        line.split("\t")[2].strip()
+                        for line in tab
+                        if line.strip() and not line.startswith("#")
+                    )
+            except (OSError, IndexError):
+                continue
+        if names:
+            return names
+    return names
+
+
+@cache
+def canonical_timezones() -> tuple[str, ...]:
+    """The time zones offered wherever a zone is picked: canonical zones of the named regions,
+    and UTC. Without the tz database's tables, every name under those regions."""
+    names = _tabled_zones() or {
+        n for n in timezone_names() if n.split("/", 1)[0] in TIMEZONE_REGIONS and "/" in n
+    }
+    available = set(timezone_names())
+    names = {n for n in names if n in available and n.split("/", 1)[0] in TIMEZONE_REGIONS}
+    return ("UTC", *sorted(names))
+
+
+def timezone_groups() -> list[tuple[str, list[str]]]:
+    """[(region, [zone, ...])] in TIMEZONE_REGIONS order, then UTC on its own."""
+    groups: dict[str, list[str]] = {region: [] for region in TIMEZONE_REGIONS}
+    for name in canonical_timezones():
+        region = name.split("/", 1)[0]
+        if region in groups:
+            groups[region].append(name)
+    return [(r, zones) for r, zones in groups.items() if zones] + [("Universal", ["UTC"])]
+
+
 def validate_timezone(value: str) -> None:
     if value not in set(timezone_names()):
         raise ValidationError(

@@ -17,6 +17,26 @@ def check_unique_ci(queryset, field: str, value: str, message: str, *, exclude_p
         raise ValidationError({field: message})
 
 
+def gather(*checks) -> None:
+    """Run every check (a callable raising ValidationError) and raise one ValidationError with
+    all their errors, so a form reports every problem at once rather than one per submit.
+
+    A field that already has an error is not checked again by a later check (a blank name is
+    not also "taken")."""
+    errors: dict[str, list] = {}
+    for check in checks:
+        try:
+            check(set(errors))
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                errors.setdefault("__all__", []).extend(exc.error_list)
+                continue
+            for field, field_errors in exc.error_dict.items():
+                errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def validate(instance: models.Model, *, exclude: list[str] | None = None) -> None:
     """Field validation (types, validators, choices); constraints are checked by the action."""
     instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)

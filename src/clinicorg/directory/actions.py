@@ -14,6 +14,7 @@ from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.core.writes import (
     assign,
     check_unique_ci,
+    gather,
     record_create,
     record_delete,
     record_update,
@@ -68,12 +69,22 @@ class _Kind(NamedTuple):
 
 
 def _check(obj, kind: _Kind) -> None:
-    """Field validation, then each unique field (case-insensitively) within the owner."""
-    validate(obj, exclude=[kind.scope])
+    """Field validation and each unique field (case-insensitively) within the owner, all
+    reported together."""
     owner_id = f"{kind.scope}_id"
     others = type(obj).objects.filter(**{owner_id: getattr(obj, owner_id)})
-    for field, message in kind.constraints.values():
-        check_unique_ci(others, field, getattr(obj, field), message, exclude_pk=obj.pk)
+
+    def unique(field, message):
+        def check(failed):
+            if field not in failed:
+                check_unique_ci(others, field, getattr(obj, field), message, exclude_pk=obj.pk)
+
+        return check
+
+    gather(
+        lambda _failed: validate(obj, exclude=[kind.scope]),
+        *(unique(field, message) for field, message in kind.constraints.values()),
+    )
 
 
 def _insert(obj, kind: _Kind, action: str, *, actor):
@@ -324,11 +335,13 @@ def add_organization_npi(label: str, npi: str, *, actor) -> OrganizationNPI:
     entry = OrganizationNPI(
         organization_id=actor.organization_id, label=(label or "").strip(), npi=(npi or "").strip()
     )
-    validate(entry, exclude=["organization"])
-    if OrganizationNPI.objects.filter(
-        organization_id=actor.organization_id, npi=entry.npi
-    ).exists():
-        raise ValidationError({"npi": _ORG_NPI_CONSTRAINTS["org_npi_unique"][1]})
+
+    def listed(failed):
+        taken = OrganizationNPI.objects.filter(organization_id=actor.organization_id, npi=entry.npi)
+        if "npi" not in failed and taken.exists():
+            raise ValidationError({"npi": _ORG_NPI_CONSTRAINTS["org_npi_unique"][1]})
+
+    gather(lambda _failed: validate(entry, exclude=["organization"]), listed)
     with transaction.atomic():
         save_unique(entry, _ORG_NPI_CONSTRAINTS)
         record_create("add_organization_npi", entry, ("label", "npi"), actor=actor)

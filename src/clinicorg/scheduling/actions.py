@@ -22,6 +22,7 @@ from clinicorg.core.errors import Conflict
 from clinicorg.core.writes import (
     assign,
     check_unique_ci,
+    gather,
     record_create,
     record_delete,
     record_update,
@@ -127,13 +128,18 @@ def _save_visit_type(vt: VisitType, data: dict, *, actor, action: str) -> VisitT
         if "providers" in data:
             providers = _providers(actor, data["providers"], old_providers)
         assign(vt, data, VISIT_TYPE_FIELDS)
-        validate(vt, exclude=["organization"])
-        check_unique_ci(
-            VisitType.objects.filter(organization_id=vt.organization_id),
-            "name",
-            vt.name,
-            VISIT_TYPE_TAKEN,
-            exclude_pk=vt.pk,
+        gather(
+            lambda _failed: validate(vt, exclude=["organization"]),
+            lambda failed: (
+                "name" in failed
+                or check_unique_ci(
+                    VisitType.objects.filter(organization_id=vt.organization_id),
+                    "name",
+                    vt.name,
+                    VISIT_TYPE_TAKEN,
+                    exclude_pk=vt.pk,
+                )
+            ),
         )
         save_unique(vt, _VISIT_TYPE_CONSTRAINTS)
         if providers is not None:

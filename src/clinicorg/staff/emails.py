@@ -29,9 +29,11 @@ def invitation_message(invitation: Invitation, raw_token: str, connection=None):
         "expires_at": invitation.expires_at,
         "site_url": settings.SITE_URL,
     }
-    subject = render_to_string("staff/email/invitation_subject.txt", context).strip()
-    text = render_to_string("staff/email/invitation.txt", context)
-    html = render_to_string("staff/email/invitation.html", context)
+    # Times read in the organization's zone, named ("e"), as on its pages.
+    with timezone.override(org.timezone):
+        subject = render_to_string("staff/email/invitation_subject.txt", context).strip()
+        text = render_to_string("staff/email/invitation.txt", context)
+        html = render_to_string("staff/email/invitation.html", context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,

@@ -7,7 +7,7 @@ import xlsxwriter
 
 from clinicorg.access import policy
 from clinicorg.access.models import Role
-from clinicorg.core.validators import PLACE_OF_SERVICE, timezone_names
+from clinicorg.core.validators import PLACE_OF_SERVICE, canonical_timezones
 from clinicorg.directory.models import (
     ActiveStatus,
     Department,
@@ -95,7 +95,7 @@ def choice_lists(actor) -> dict[str, list[str]]:
         "location_statuses": list(ActiveStatus.values),
         "yesno": ["yes", "no"],
         "steps": [str(s) for s in SCHEDULING_STEPS],
-        "timezones": list(timezone_names()),
+        "timezones": list(canonical_timezones()),
         "pos": sorted(PLACE_OF_SERVICE),
     }
 

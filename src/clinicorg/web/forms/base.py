@@ -1,6 +1,7 @@
 """What every web form shares: the input boundary (core.boundary) beside each field."""
 
 from django import forms
+from django.utils.html import format_html, format_html_join
 
 from clinicorg.core import boundary
 
@@ -22,6 +23,22 @@ class Form(BoundaryMixin, forms.Form):
     """The base of the product's forms."""
 
 
+def action_validates(form: forms.Form) -> None:
+    """Leave the checking of `form`'s fields to the action it feeds: drop the model's
+    validators and the "required" check, so a blank required field, a bad value and a clash
+    with another record are reported together, in the action's words, after one submit (and
+    the same way the API and imports report them). A required field keeps its mark."""
+    for field in form.fields.values():
+        field.validators = []
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            # The action checks the value against the same choices (a model field's choices
+            # or validator), beside the other fields' errors.
+            field.valid_value = lambda value: True
+        if field.required and not isinstance(field, forms.BooleanField):
+            field.required = False
+            field.marked_required = True
+
+
 class FilterForm(Form):
     """The query-string filters of a list page, as text fields through the same boundary."""
 
@@ -34,3 +51,34 @@ class FilterForm(Form):
         """Each filter stripped; one the boundary refuses reads as empty."""
         self.is_valid()
         return {name: self.cleaned_data.get(name, "") for name in self.fields}
+
+
+class ZoneSelect(forms.Select):
+    """The time-zone picker: a few hundred options in region groups, rendered without a
+    template per option (which made the pages several times slower)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        # A zone in use appears twice (first under "In use"); only its first option is selected.
+        pending = [str(value)]
+
+        def selected(key) -> str:
+            if pending and str(key) == pending[0]:
+                pending.clear()
+                return " selected"
+            return ""
+
+        def options(pairs):
+            return format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((k, selected(k), label) for k, label in pairs),
+            )
+
+        groups = format_html_join(
+            "",
+            '<optgroup label="{}">{}</optgroup>',
+            ((group, options(pairs)) for group, pairs in self.choices),
+        )
+        extra = format_html_join("", ' {}="{}"', ((k, v) for k, v in attrs.items() if v))
+        return format_html('<select name="{}"{}>{}</select>', name, extra, groups)

@@ -4,37 +4,13 @@ They parse and render; the directory actions validate, so every front end gives 
 """
 
 from django import forms
-from django.utils.html import format_html, format_html_join
 
+from clinicorg.core.labels import action_label, target_type_label
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory.models import CategoryStatus
 
-from .base import Form
+from .base import Form, ZoneSelect, action_validates
 from .locations import timezone_choices
-
-
-def _action_validates(form: forms.Form) -> None:
-    """Drop model validators so a bad value is reported once, in the action's words."""
-    for field in form.fields.values():
-        field.validators = []
-
-
-class LongSelect(forms.Select):
-    """A select of hundreds of plain options (time zones), rendered without a template per
-    option, which made the settings page several times slower."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, " selected" if str(key) == str(value) else "", label)
-                for key, label in self.choices
-            ),
-        )
-        extra = format_html_join("", ' {}="{}"', ((k, v) for k, v in attrs.items() if v))
-        return format_html('<select name="{}"{}>{}</select>', name, extra, options)
 
 
 class NameForm(Form):
@@ -46,7 +22,7 @@ class NameForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["name"].label = label
         self.fields["name"].widget.attrs["autocomplete"] = "off"
-        _action_validates(self)
+        action_validates(self)
 
 
 class CategoryForm(NameForm):
@@ -60,12 +36,12 @@ class CategoryForm(NameForm):
 class OrganizationForm(Form):
     locals().update(forms.fields_for_model(Organization, fields=("name", "tax_id", "date_order")))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, zones_in_use=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"] = forms.ChoiceField(
             label="Time zone",
-            choices=timezone_choices(),
-            widget=LongSelect,
+            choices=timezone_choices(zones_in_use),
+            widget=ZoneSelect,
             help_text="Used for dates and times shown across the organization, such as the "
             "audit log.",
         )
@@ -73,7 +49,7 @@ class OrganizationForm(Form):
         self.fields["tax_id"].help_text = "Optional, for example 12-3456789."
         self.fields["date_order"].label = "Date order in spreadsheets"
         self.order_fields(["name", "timezone", "tax_id", "date_order"])
-        _action_validates(self)
+        action_validates(self)
 
 
 class OrganizationNPIForm(Form):
@@ -84,24 +60,7 @@ class OrganizationNPIForm(Form):
         self.fields["label"].help_text = "What this NPI is used for, e.g. Billing or Group."
         self.fields["npi"].help_text = "Type 2 (organizational) NPI, 10 digits."
         self.fields["npi"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
-        _action_validates(self)
-
-
-# How the audit log names the kinds of records it stores (model names).
-TARGET_TYPE_LABELS = {
-    "staffmember": "Staff member",
-    "employeecategory": "Employee category",
-    "organizationnpi": "Organization NPI",
-    "payerenrollment": "Payer enrollment",
-    "apitoken": "API token",
-    "accessrule": "Access rule",
-    "taxonomyassignment": "Taxonomy assignment",
-    "importjob": "Import job",
-}
-
-
-def target_type_label(value: str) -> str:
-    return TARGET_TYPE_LABELS.get(value) or value.replace("_", " ").capitalize()
+        action_validates(self)
 
 
 class AuditFilterForm(Form):
@@ -122,7 +81,7 @@ class AuditFilterForm(Form):
     def __init__(self, *args, actions=(), target_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "All actions")] + [
-            (a, a.replace("_", " ").capitalize()) for a in actions
+            (a, action_label(a)) for a in actions
         ]
         self.fields["target_type"].choices = [("", "All targets")] + [
             (t, target_type_label(t)) for t in target_types

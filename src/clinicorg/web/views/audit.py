@@ -11,12 +11,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clinicorg.access.catalogue import P
+from clinicorg.core.labels import action_label, field_label, target_type_label, value_label
 from clinicorg.core.models import AuditEvent
 from clinicorg.core.queries import audit_events_for, get_audit_event
 from clinicorg.directory.models import Location
 from clinicorg.transfer.cells import neutralize
 
-from ..forms.org import AuditFilterForm, target_type_label
+from ..forms.org import AuditFilterForm
 from .base import paginate, requires
 
 FILTER_KEYS = ("q", "actor", "action", "target_type", "target_id", "date_from", "date_to")
@@ -74,6 +75,20 @@ def change_rows(changes) -> list[tuple[str, str, str]]:
     return rows
 
 
+def labelled_rows(changes) -> list[tuple[str, str, str, str]]:
+    """[(field label, old, new, stored field name)] as people read them: "Active: yes → no",
+    "Status: Active → On leave"."""
+    return [
+        (
+            field_label(field) if field else "",
+            value_label(field, old),
+            value_label(field, new),
+            field,
+        )
+        for field, old, new in change_rows(changes)
+    ]
+
+
 def _filter_form(request):
     """The filter form with the actions and target types this reader's log contains."""
     visible = AuditEvent.objects.visible_to(request.user)
@@ -112,9 +127,10 @@ def audit_list(request):
     for event in events:
         # In the list a change from nothing shows the new value only.
         event.change_rows = [
-            (field, "" if old in (EMPTY, NONE) else old, new)
-            for field, old, new in change_rows(event.changes)
+            (label, "" if old in (EMPTY, NONE) else old, new)
+            for label, old, new, _field in labelled_rows(event.changes)
         ]
+        event.action_label = action_label(event.action)
         event.target_type_label = target_type_label(event.target_type)
         event.location_link = event.target_type == "location" and event.target_id in linkable
     with timezone.override(tz):
@@ -143,10 +159,10 @@ def audit_detail(request, pk):
             "web/audit/detail.html",
             {
                 "event": event,
-                "rows": change_rows(event.changes),
+                "rows": labelled_rows(event.changes),
                 "location_link": location_link,
                 "target_type_label": target_type_label(event.target_type),
-                "action_label": event.action.replace("_", " ").capitalize(),
+                "action_label": action_label(event.action),
                 "tz_name": str(tz),
             },
         )

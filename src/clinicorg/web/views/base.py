@@ -2,6 +2,7 @@
 
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -47,14 +48,21 @@ def requires(permission: str | None, *alternatives: str):
     return decorator
 
 
+def _in_form_words(error: ValidationError) -> str:
+    """A model's "cannot be blank" reads as a form's "This field is required."."""
+    if error.code == "blank":
+        return str(forms.Field.default_error_messages["required"])
+    return error.message % error.params if error.params else error.message
+
+
 def apply_errors(form, exc: ValidationError) -> None:
     """Put an action's ValidationError beside the matching form fields."""
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
-    for field, errors in exc.message_dict.items():
+    for field, error_list in exc.error_dict.items():
         target = field if field in form.fields else None
-        for message in errors:
+        for message in (_in_form_words(e) for e in error_list):
             form.add_error(
                 target,
                 message if target else f"{field}: {message}" if field != "__all__" else message,
@@ -116,3 +124,37 @@ def paginate(request, queryset, per_page: int = 50):
     params = request.GET.copy()
     params.pop("page", None)
     return page, params.urlencode()
+
+
+def confirm_page(
+    request,
+    *,
+    heading: str,
+    lead: str,
+    button: str,
+    cancel: str,
+    effects=(),
+    note: str = "",
+    fields: dict | None = None,
+    crumbs=(),
+    danger: bool = True,
+):
+    """The page that asks before a destructive or wide action: what it does (`lead`), what it
+    affects (`effects`, one line each, with counts), and a button that posts to the same
+    address (with `fields` as hidden inputs)."""
+    return render(
+        request,
+        "web/confirm.html",
+        {
+            "heading": heading,
+            "lead": lead,
+            "effects": list(effects),
+            "note": note,
+            "button": button,
+            "cancel": cancel,
+            "fields": fields or {},
+            "crumbs": list(crumbs),
+            "danger": danger,
+            "action": request.get_full_path(),
+        },
+    )

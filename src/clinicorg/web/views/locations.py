@@ -4,17 +4,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
+from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
 from clinicorg.directory.filters import LOCATION_FILTERS, locations_for
+from clinicorg.directory.models import Location
 from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
 from ..forms.locations import EnrollmentForm, LocationForm, ManagersForm
-from .base import confirm_delete, list_filters, paginate, requires, save_form
+from .base import confirm_delete, confirm_page, list_filters, paginate, requires, save_form
 
 
 def _detail_url(location) -> str:
@@ -25,6 +26,17 @@ def _enrollment(request, pk, eid):
     """A location the user may manage and one of its payer enrollments, or 404."""
     location = queries.access_location_by_id(request.user, pk)
     return location, get_object_or_404(location.payer_enrollments, pk=eid)
+
+
+def zones_in_use(actor) -> list[str]:
+    """The organization's zone and its locations' zones: the top of the time-zone picker."""
+    located = (
+        Location.objects.visible_to(actor)
+        .order_by("timezone")
+        .values_list("timezone", flat=True)
+        .distinct()
+    )
+    return [actor.organization.timezone, *located]
 
 
 @requires(P.MANAGE_LOCATIONS)
@@ -39,7 +51,9 @@ def location_list(request):
 @requires(P.MANAGE_LOCATIONS)
 def location_create(request):
     zone = request.user.organization.timezone
-    form = LocationForm(request.POST or None, initial={"timezone": zone})
+    form = LocationForm(
+        request.POST or None, initial={"timezone": zone}, zones_in_use=zones_in_use(request.user)
+    )
     done = save_form(
         request,
         form,
@@ -48,6 +62,29 @@ def location_create(request):
         _detail_url,
     )
     return done or render(request, "web/locations/form.html", {"form": form, "creating": True})
+
+
+# Why a manager cannot manage the staff of a location, by the policy's reason.
+MANAGER_GAPS = {
+    policy.MISSING_PERMISSION: "Their role ({role}) does not include Manage staff, so they "
+    "cannot manage anyone here.",
+    policy.NO_LOCATION_ACCESS: "They have no access to this location, so they cannot see its "
+    "staff.",
+    policy.INACTIVE_ACCOUNT: "Their account is not active.",
+}
+
+
+def manager_gaps(location, managers) -> list[tuple]:
+    """[(manager, why not or "")]: whether the policy lets each manager manage this
+    location's staff, so the page never promises what the policy refuses."""
+    rows = []
+    for manager in managers:
+        decision = policy.explain(manager, P.MANAGE_STAFF, location)
+        why = ""
+        if not decision.allowed:
+            why = MANAGER_GAPS.get(decision.reason, decision.message).format(role=manager.role.name)
+        rows.append((manager, why))
+    return rows
 
 
 @requires(P.MANAGE_LOCATIONS)
@@ -59,7 +96,7 @@ def location_detail(request, pk):
         {
             "location": location,
             "enrollments": location.payer_enrollments.all(),
-            "managers": location.visible_managers,
+            "managers": manager_gaps(location, location.visible_managers),
             "staff_count": location.primary_staff.count(),
             "enrollment_form": EnrollmentForm(),
         },
@@ -70,7 +107,9 @@ def location_detail(request, pk):
 def location_edit(request, pk):
     location = queries.access_location_by_id(request.user, pk)
     initial = {f: getattr(location, f) for f in LOCATION_FIELDS}
-    form = LocationForm(request.POST or None, initial=initial)
+    form = LocationForm(
+        request.POST or None, initial=initial, zones_in_use=zones_in_use(request.user)
+    )
     done = save_form(
         request,
         form,
@@ -83,10 +122,75 @@ def location_edit(request, pk):
     )
 
 
-@require_POST
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# What deactivating a location does to each kind of record that refers to it
+# (directory.actions.location_references), as the confirmation says it.
+DEACTIVATION_EFFECTS = {
+    "primary location of staff members": lambda n: (
+        f"{_plural(n, 'staff member has', 'staff members have')} it as their primary "
+        "location: they keep it, but can do nothing here until it is reactivated."
+    ),
+    "additional location of staff members": lambda n: (
+        f"{_plural(n, 'staff member loses', 'staff members lose')} the access granted here "
+        "while it is inactive."
+    ),
+    "managers": lambda n: f"{_plural(n, 'manager', 'managers')} can no longer act here.",
+    "payer enrollments": lambda n: (
+        f"{_plural(n, 'payer enrollment stays', 'payer enrollments stay')} on record."
+    ),
+    "API tokens": lambda n: (
+        f"{_plural(n, 'API token limited', 'API tokens limited')} to it can do nothing here."
+    ),
+    "supervisor assignments": lambda n: (
+        f"{_plural(n, 'supervisor assignment stays', 'supervisor assignments stay')}."
+    ),
+    "appointments": lambda n: (
+        f"{_plural(n, 'appointment stays', 'appointments stay')} in its history; "
+        "nothing new can be booked here."
+    ),
+}
+
+
+def _confirm_status(request, location, status):
+    detail = _detail_url(location)
+    crumbs = [("Locations", reverse("web:location_list")), (location.name, detail)]
+    if status == "active":
+        return confirm_page(
+            request,
+            heading=f"Reactivate {location.name}?",
+            lead="It returns to the pickers, and the access and roles that name it apply again.",
+            button=f"Reactivate {location.name}",
+            cancel=detail,
+            fields={"status": "active"},
+            crumbs=crumbs,
+            danger=False,
+        )
+    refs = actions.location_references(location)
+    effects = [DEACTIVATION_EFFECTS[kind](n) for kind, n in refs.items()]
+    return confirm_page(
+        request,
+        heading=f"Deactivate {location.name}?",
+        lead="It leaves every picker, so no one can be newly assigned to it, and nothing can "
+        "be done at it until it is reactivated. Its history is kept.",
+        effects=effects,
+        note="" if effects else "Nothing refers to it yet.",
+        button=f"Deactivate {location.name}",
+        cancel=detail,
+        fields={"status": "inactive"},
+        crumbs=crumbs,
+    )
+
+
 @requires(P.MANAGE_LOCATIONS)
 def location_status(request, pk):
+    """GET asks (naming what the change affects); POST changes the status."""
     location = queries.access_location_by_id(request.user, pk)
+    if request.method != "POST":
+        wanted = request.GET.get("status") or ("inactive" if location.is_active else "active")
+        return _confirm_status(request, location, "active" if wanted == "active" else "inactive")
     status = request.POST.get("status", "")
     try:
         actions.set_location_status(location, status, actor=request.user)
@@ -174,10 +278,24 @@ def enrollment_edit(request, pk, eid):
     )
 
 
-@require_POST
 @requires(P.MANAGE_LOCATIONS)
 def enrollment_delete(request, pk, eid):
+    """GET asks; POST removes the enrollment."""
     location, enrollment = _enrollment(request, pk, eid)
+    if request.method != "POST":
+        detail = _detail_url(location)
+        return confirm_page(
+            request,
+            heading=f"Remove the enrollment with {enrollment.payer_name}?",
+            lead=f"{location.name} will no longer list its "
+            f"{enrollment.get_status_display().lower()} enrollment with "
+            f"{enrollment.payer_name} (payer id {enrollment.payer_id}). "
+            "The audit log keeps a record of it.",
+            note="To keep it on record instead, edit it and set its status to Terminated.",
+            button="Remove enrollment",
+            cancel=detail,
+            crumbs=[("Locations", reverse("web:location_list")), (location.name, detail)],
+        )
     actions.remove_payer_enrollment(enrollment, actor=request.user)
     messages.success(request, f"Enrollment with {enrollment.payer_name} removed.")
     return redirect("web:location_detail", pk=location.pk)

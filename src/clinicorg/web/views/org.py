@@ -21,7 +21,8 @@ from clinicorg.directory import actions, queries
 from clinicorg.directory.models import CategoryStatus, Department, EmployeeCategory, Position
 
 from ..forms.org import CategoryForm, NameForm, OrganizationForm, OrganizationNPIForm
-from .base import apply_errors, list_filters, paginate, requires
+from .base import apply_errors, confirm_page, list_filters, paginate, requires
+from .locations import zones_in_use
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,9 @@ def _settings_page(request, org_form, npi_form):
 def org_settings(request):
     organization = request.user.organization
     initial = {f: getattr(organization, f) for f in actions.ORGANIZATION_FIELDS}
-    form = OrganizationForm(request.POST or None, initial=initial)
+    form = OrganizationForm(
+        request.POST or None, initial=initial, zones_in_use=zones_in_use(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             changes = actions.update_organization(
@@ -291,13 +294,25 @@ def org_npi_add(request):
             return redirect("web:org_settings")
     organization = request.user.organization
     initial = {f: getattr(organization, f) for f in actions.ORGANIZATION_FIELDS}
-    return _settings_page(request, OrganizationForm(initial=initial), form)
+    org_form = OrganizationForm(initial=initial, zones_in_use=zones_in_use(request.user))
+    return _settings_page(request, org_form, form)
 
 
-@require_POST
 @requires(P.MANAGE_SETTINGS)
 def org_npi_remove(request, pk):
+    """GET asks; POST removes the NPI."""
     entry = get_object_or_404(OrganizationNPI.objects.visible_to(request.user), pk=pk)
+    if request.method != "POST":
+        settings_url = reverse("web:org_settings")
+        return confirm_page(
+            request,
+            heading=f"Remove NPI {entry.npi}?",
+            lead=f"The organization will no longer list NPI {entry.npi} ({entry.label}). "
+            "The audit log keeps a record of it.",
+            button=f"Remove NPI {entry.npi}",
+            cancel=settings_url + "#npis",
+            crumbs=[("Organization settings", settings_url)],
+        )
     actions.remove_organization_npi(entry, actor=request.user)
     messages.success(request, f"NPI {entry.npi} ({entry.label}) removed.")
     return redirect("web:org_settings")

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -24,7 +23,7 @@ from ..forms.people import (
     RemoveSupervisorForm,
     SupervisorForm,
 )
-from .base import apply_errors, list_filters, paginate, requires, save_form
+from .base import apply_errors, confirm_page, list_filters, paginate, requires, save_form
 
 # Supervisors
 
@@ -259,14 +258,34 @@ def license_add(request, pk):
     return _credentials_page(request, member, form, license_form)
 
 
-@require_POST
 @requires(P.MANAGE_STAFF)
 def license_remove(request, pk, lid):
+    """GET asks; POST removes the license."""
     member = _credentials_member(request, pk)
     lic = get_object_or_404(member.licenses, pk=lid)
+    if request.method != "POST":
+        back = reverse("web:staff_credentials", args=[member.pk])
+        expiry = f", expiring {lic.expires_on:%b %-d, %Y}" if lic.expires_on else ""
+        return confirm_page(
+            request,
+            heading=f"Remove license {lic.state} {lic.number}?",
+            lead=f"{member.full_name} will no longer have the {lic.state} license {lic.number}"
+            f"{expiry} on record, and its expiry reminders stop. The audit log keeps a record "
+            "of it.",
+            button="Remove license",
+            cancel=back + "#licenses",
+            crumbs=[("Employee Center", reverse("web:staff_list")), (member.full_name, back)],
+        )
     actions.remove_license(lic, actor=request.user)
     messages.success(request, f"License {lic.state} {lic.number} removed.")
     return redirect("web:staff_credentials", pk=member.pk)
+
+
+NO_CODE_SET_HINT = (
+    "No NUCC code set is loaded, so there is nothing to search and codes are checked by "
+    "format only. An operator loads it with `clinicorg taxonomy load FILE` (the official "
+    "CSV from nucc.org)."
+)
 
 
 @requires(None)
@@ -274,6 +293,7 @@ def taxonomy_search(request):
     """JSON for the code picker: [{code, label, classification, specialization}]."""
     query = list_filters(request, ("q",))["q"]
     results = taxonomy.search(query, limit=20) if query else []
+    loaded = taxonomy.code_set_loaded()
     return JsonResponse(
         {
             "items": [
@@ -284,7 +304,10 @@ def taxonomy_search(request):
                     "specialization": e.specialization,
                 }
                 for e in results
-            ]
+            ],
+            # An empty answer with no code set loaded says how to load one.
+            "loaded": loaded,
+            "hint": "" if loaded else NO_CODE_SET_HINT,
         }
     )
 

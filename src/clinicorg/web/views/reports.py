@@ -11,6 +11,7 @@ from clinicorg.reports import actions, exports, queries
 from clinicorg.reports.charts import bar_chart
 
 from ..forms.reports import LicenseFilterForm, ReminderSettingsForm
+from ..setup import setup_checklist
 from .base import paginate, requires, save_form
 from .staff import _location_options
 
@@ -21,6 +22,12 @@ def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
     return response
 
 
+def _staff_count(board) -> int | None:
+    """Every member the dashboard counted (any status), when it shows staff."""
+    by_status = board.table("status")
+    return by_status.total if by_status is not None else None
+
+
 @requires(P.MANAGE_STAFF, P.MANAGE_SETTINGS)
 def dashboard(request):
     board = queries.dashboard(request.user)
@@ -28,7 +35,12 @@ def dashboard(request):
     return render(
         request,
         "web/reports/dashboard.html",
-        {"board": board, "charts": charts, "figures": board.figures},
+        {
+            "board": board,
+            "charts": charts,
+            "figures": board.figures,
+            "setup": setup_checklist(request.user, staff_count=_staff_count(board)),
+        },
     )
 
 

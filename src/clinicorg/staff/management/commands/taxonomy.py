@@ -52,7 +52,12 @@ class Command(BaseCommand):
             text, limit=options["limit"], include_retired=options["include_retired"]
         )
         if not results:
-            hint = "" if taxonomy.code_set_loaded() else " (no code set is loaded)"
+            hint = (
+                ""
+                if taxonomy.code_set_loaded()
+                else " (no code set is loaded: load the official NUCC CSV with "
+                "`clinicorg taxonomy load FILE`)"
+            )
             self.stdout.write(f"No taxonomy code matches {text!r}{hint}.")
             return
         for entry in results:

@@ -26,7 +26,7 @@
         if (!data.items.length) {
           var p = document.createElement("p");
           p.className = "muted no-results";
-          p.textContent = "No code matches “" + q + "”.";
+          p.textContent = data.hint || ("No code matches “" + q + "”.");
           box.appendChild(p);
           return;
         }
