@@ -2,8 +2,6 @@
 API list, the export and the export command: the same filter finds the same locations
 everywhere, in the same order."""
 
-import csv
-import io
 import re
 
 import pytest
@@ -15,6 +13,7 @@ from clinicorg.directory import actions
 from clinicorg.directory.filters import LOCATION_FILTERS
 from clinicorg.directory.models import Location
 from tests.conftest import signed_in
+from tests.lists import exported, exported_by_command
 
 pytestmark = pytest.mark.django_db
 
@@ -59,36 +58,6 @@ def api_codes(api, params) -> list[str]:
     return [item["code"] for item in body["items"]]
 
 
-def export_codes(client, params) -> list[str]:
-    download = client.get("/exports/locations/", {**params, "format": "csv"})
-    assert download.status_code == 200, download.content[:300]
-    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    return [r[0] for r in rows[1:]]
-
-
-def command_codes(params, tmp_path) -> list[str]:
-    path = tmp_path / "locations.csv"
-    options = [f"--filter={k}={v}" for k, v in params.items() if k not in ("q", "status")]
-    call_command(
-        "export",
-        "locations",
-        "--org",
-        "acme",
-        "--format",
-        "csv",
-        "-o",
-        str(path),
-        "--status",
-        params.get("status", ""),
-        "-q",
-        params.get("q", ""),
-        *options,
-        stdout=io.StringIO(),
-    )
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    return [r[0] for r in rows[1:]]
-
-
 def test_every_front_end_finds_the_same_locations_for_the_same_filter(places, admin, api, tmp_path):
     client = signed_in(admin)
     seen = set()
@@ -96,8 +65,8 @@ def test_every_front_end_finds_the_same_locations_for_the_same_filter(places, ad
         page = page_codes(client, params)
         seen.add(tuple(page))
         assert api_codes(api, params) == page, params
-        assert export_codes(client, params) == page, params
-        assert command_codes(params, tmp_path) == page, params
+        assert exported(client, "locations", params) == page, params
+        assert exported_by_command("locations", params, tmp_path) == page, params
     assert len(seen) >= 5, "the cases must tell the filters apart"
 
 

@@ -1,8 +1,6 @@
 """One staff filter set (staff.filters.StaffFilterSet) behind the list page, the API list, the
 export and the export command: the same filter finds the same members everywhere."""
 
-import csv
-import io
 import re
 
 import pytest
@@ -13,6 +11,7 @@ from clinicorg.staff import actions
 from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.staff.models import Status
 from tests.conftest import signed_in
+from tests.lists import exported, exported_by_command
 
 
 @pytest.fixture
@@ -53,43 +52,13 @@ def api_emails(api, params) -> list[str]:
     return [item["email"] for item in body["items"]]
 
 
-def export_emails(client, params) -> list[str]:
-    download = client.get("/exports/staff/", {**params, "format": "csv"})
-    assert download.status_code == 200, download.content[:300]
-    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    return [r[0] for r in rows[1:]]
-
-
-def command_emails(params, tmp_path) -> list[str]:
-    path = tmp_path / "staff.csv"
-    options = [f"--filter={k}={v}" for k, v in params.items() if k not in ("q", "status")]
-    call_command(
-        "export",
-        "staff",
-        "--org",
-        "acme",
-        "--format",
-        "csv",
-        "-o",
-        str(path),
-        "--status",
-        params.get("status", ""),
-        "-q",
-        params.get("q", ""),
-        *options,
-        stdout=io.StringIO(),
-    )
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    return [r[0] for r in rows[1:]]
-
-
 def test_every_front_end_finds_the_same_members_for_the_same_filter(office, admin, api, tmp_path):
     client = signed_in(admin)
     for params in _cases(office):
         page = page_emails(client, params)
         assert api_emails(api, params) == page, params
-        assert export_emails(client, params) == page, params
-        assert command_emails(params, tmp_path) == page, params
+        assert exported(client, "staff", params) == page, params
+        assert exported_by_command("staff", params, tmp_path) == page, params
 
 
 def test_the_search_finds_the_chens_and_not_the_deactivated_one_by_default(office, admin):
