@@ -49,17 +49,18 @@
     var chosenLabel = box.querySelector("[data-picker-chosen]");
     var clear = el("button", "link picker-clear", "Clear");
     clear.type = "button";
+    var chosenText = "";
     if (multiple) {
       box.insertBefore(chips, search);
     } else {
-      if (chosenLabel && field.value) search.value = chosenLabel.textContent;
+      if (chosenLabel && field.value) search.value = chosenText = chosenLabel.textContent;
       var chosenLine = box.querySelector(".picker-chosen");
       if (chosenLine) chosenLine.hidden = true;
       clear.hidden = !field.value;
       box.insertBefore(clear, list);
       clear.addEventListener("click", function () {
         field.value = "";
-        search.value = "";
+        search.value = chosenText = "";
         clear.hidden = true;
         status.textContent = "Cleared; nobody is chosen.";
         search.focus();
@@ -120,7 +121,7 @@
         status.textContent = label + " added.";
       } else {
         field.value = String(item.id);
-        search.value = label;
+        search.value = chosenText = label;
         clear.hidden = false;
         status.textContent = label + " chosen.";
       }
@@ -157,7 +158,7 @@
     function lookup() {
       var q = search.value.trim();
       if (!multiple && !q) {
-        field.value = "";
+        field.value = chosenText = "";
         clear.hidden = true;
       }
       if (q.length < 2) { close(); return; }
@@ -192,7 +193,17 @@
         close();
       }
     });
-    search.addEventListener("blur", function () { setTimeout(close, 100); });
+    search.addEventListener("blur", function () {
+      setTimeout(function () {
+        close();
+        // Text typed but not chosen from the list changes nothing: show what will be saved.
+        if (!multiple && search.value !== chosenText) search.value = chosenText;
+      }, 100);
+    });
+    if (multiple) {
+      // Ids already in the field (a form shown again with an error) keep a chip each.
+      ids().forEach(function (id) { addChip(id, "Member " + id); });
+    }
   }
 
   document.querySelectorAll("[data-member-picker]").forEach(setup);
