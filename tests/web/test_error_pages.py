@@ -43,7 +43,7 @@ def test_a_server_error_is_in_the_layout_and_says_nothing_was_saved(admin, monke
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(locations.queries, "locations_for", broken)
+    monkeypatch.setattr(locations, "locations_for", broken)
     client = Client(raise_request_exception=False)
     client.force_login(admin)
     page = client.get("/locations/")
