@@ -133,9 +133,33 @@ CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run inline in the calling process.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, and goes back to the queue when its worker is lost, so
+# a crash loses no work; every task is safe to run twice (its work is keyed by a row's state).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that does not answer fails a dispatch within seconds; the work stays in the database
+# (import jobs, the mail outbox) and is dispatched again by the periodic tasks below.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# `celery beat` keeps its schedule state in the data folder, not the working directory.
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Daily work for `celery -A clinicorg beat`, which runs with REDIS_URL; without a broker the
 # same clean-up is a daily cron job of `clinicorg imports purge`.
 CELERY_BEAT_SCHEDULE = {
+    # Import jobs whose worker died are queued again (or failed); jobs never taken up are
+    # dispatched again.
+    "reap-import-jobs": {
+        "task": "transfer.reap_import_jobs",
+        "schedule": env.float("REAP_INTERVAL_SECONDS", default=60),
+    },
     "purge-import-files": {"task": "transfer.purge_import_files", "schedule": 24 * 60 * 60},
     # License expiry digests (cron without a broker: `clinicorg reminders send`).
     "send-license-reminders": {
@@ -168,8 +192,11 @@ IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
 IMPORT_WORKER = env.str("IMPORT_WORKER", default="process")
 IMPORT_WORKER_MEMORY_MB = env.int("IMPORT_WORKER_MEMORY_MB", default=2048)
 IMPORT_WAIT_SECONDS = env.float("IMPORT_WAIT_SECONDS", default=60)
-# A running job whose worker has not reported progress for this long is marked failed.
-IMPORT_HEARTBEAT_TIMEOUT_MINUTES = env.int("IMPORT_HEARTBEAT_TIMEOUT_MINUTES", default=30)
+# A running job whose worker has not beaten for this long (the worker beats a few times in
+# that period, even inside its write transaction) is taken for dead: queued again with a
+# broker, up to IMPORT_MAX_ATTEMPTS runs, else failed.
+IMPORT_HEARTBEAT_TIMEOUT_MINUTES = env.float("IMPORT_HEARTBEAT_TIMEOUT_MINUTES", default=5)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

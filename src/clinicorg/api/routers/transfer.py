@@ -46,7 +46,11 @@ class ImportJobOut(Schema):
     kind: str
     mode: str
     file_name: str
-    state: str
+    state: str = Field(
+        description="queued, running, valid, invalid, committing, committed or failed. A "
+        "failed import wrote nothing; `can_retry` says whether POST /imports/{id}/retry can "
+        "run it again."
+    )
     phase: str
     progress: int
     finished: bool
@@ -57,6 +61,13 @@ class ImportJobOut(Schema):
     summary: Summary
     invitations: int
     message: str
+    attempts: int = Field(description="How many times a worker took the import up.")
+    stalled: bool = Field(
+        description="Its worker stopped reporting progress; it is queued again or failed "
+        "within minutes."
+    )
+    can_commit: bool
+    can_retry: bool
     error_count: int
     errors: list[ImportErrorOut]
     file_kept: bool = Field(
@@ -99,6 +110,10 @@ def _out(job: ImportJob, *, errors: bool = True) -> dict:
         "summary": job.summary(),
         "invitations": job.invitations,
         "message": job.message,
+        "attempts": job.attempts,
+        "stalled": job.stalled,
+        "can_commit": job.can_commit,
+        "can_retry": job.can_retry,
         "error_count": job.error_count,
         "errors": job.errors[:ERRORS_IN_JOB] if errors else [],
         "file_kept": bool(job.file_path),
@@ -162,6 +177,13 @@ def list_import_errors(request, job_id: int, page: Query[PageParams]):
 def commit_import(request, job_id: int):
     """Commit a dry-run import whose file had no errors."""
     job = actions.commit_import(_job(request.auth, job_id), actor=request.auth)
+    return _out(job)
+
+
+@router.post("/imports/{int:job_id}/retry", response={200: ImportJobOut, **ERRORS, 409: dict})
+def retry_import(request, job_id: int):
+    """Run a failed import again from its stored upload (it wrote nothing)."""
+    job = actions.retry_import(_job(request.auth, job_id), actor=request.auth)
     return _out(job)
 
 
