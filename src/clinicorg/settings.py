@@ -160,6 +160,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transfer.reap_import_jobs",
         "schedule": env.float("REAP_INTERVAL_SECONDS", default=60),
     },
+    # The invitation outbox: emails a broker outage (or a crash) left unsent.
+    "send-invitation-outbox": {
+        "task": "staff.send_invitation_outbox",
+        "schedule": env.float("MAIL_OUTBOX_INTERVAL_SECONDS", default=30),
+    },
     "purge-import-files": {"task": "transfer.purge_import_files", "schedule": 24 * 60 * 60},
     # License expiry digests (cron without a broker: `clinicorg reminders send`).
     "send-license-reminders": {
@@ -181,6 +186,12 @@ SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', defau
 SITE_URL = SITE_URL.rstrip("/")
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# The invitation outbox (staff.outbox): emails per batch, and how long a sender holds a batch
+# before another may take it over (a sender that died hands its batch on after this).
+MAIL_OUTBOX_BATCH = env.int("MAIL_OUTBOX_BATCH", default=200)
+MAIL_OUTBOX_LEASE_SECONDS = env.float("MAIL_OUTBOX_LEASE_SECONDS", default=300)
+# Bulk "resend pending invitations" of an organization: at most once per this many minutes.
+BULK_RESEND_INTERVAL_MINUTES = env.int("BULK_RESEND_INTERVAL_MINUTES", default=15)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 # Uploads that were never committed (errors, an unconfirmed preview) hold personal data; they
 # are deleted this many days after their check (`clinicorg imports purge`, daily under beat).

@@ -61,20 +61,6 @@ def broker(settings, monkeypatch):
     return _sent_tasks(monkeypatch)
 
 
-@pytest.fixture
-def dead_broker(settings, monkeypatch):
-    """A broker nobody answers on: dispatching fails within seconds."""
-    # Celery reads the Django settings when asked: patch it before they change.
-    monkeypatch.setitem(app.conf, "task_always_eager", False)
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:9/0")
-    monkeypatch.setattr(app, "_pool", None)
-    monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    yield
-    if app._pool is not None:
-        app._pool.force_close_all()
-
-
 def test_the_celery_task_is_acknowledged_only_when_it_ends_and_requeued_if_its_worker_dies():
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
