@@ -41,7 +41,7 @@ from tests.conftest import ApiClient, OrgKit, signed_in
 from tests.scheduling.matrix import scheduling_world
 
 # Pages anyone may open (they handle sign-in themselves).
-PUBLIC_PAGES = {"login", "logout", "home", "healthz", "invite_accept", "api-root"}
+PUBLIC_PAGES = {"login", "logout", "home", "healthz", "readyz", "invite_accept", "api-root"}
 # The public booking page and the patient's cancel link (tests/scheduling/test_booking_page.py).
 PUBLIC_PAGES |= {"book", "book_details", "book_done", "book_cancel"}
 # API operations any valid token may call: the permission catalogue and the NUCC code set are

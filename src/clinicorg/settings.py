@@ -98,7 +98,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+else:
+    # A database that does not answer fails the request (and /readyz) within seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections, checked before reuse (CONN_MAX_AGE seconds; 0 closes each request's).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "staff.StaffMember"
@@ -121,8 +129,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # A Redis outage is a cache miss, not a 500 (core.cache); sessions are kept in the
+    # database too (cached_db), so sign-in and signed-in pages go on without Redis.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "clinicorg.core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
@@ -153,7 +167,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Daily work for `celery -A clinicorg beat`, which runs with REDIS_URL; without a broker the
 # same clean-up is a daily cron job of `clinicorg imports purge`.
+# A worker records a heartbeat this often (under beat); /readyz reports it stale after three.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "core.worker_heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS},
     # Import jobs whose worker died are queued again (or failed); jobs never taken up are
     # dispatched again.
     "reap-import-jobs": {

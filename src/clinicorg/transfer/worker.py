@@ -30,7 +30,7 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 # Models are imported inside the functions: `python -m clinicorg.transfer.worker` loads this
@@ -78,7 +78,8 @@ def _watch_in_thread(proc: subprocess.Popen, job_id: int) -> None:
     try:
         watch(proc, job_id)
     finally:
-        close_old_connections()
+        # This thread's own connection (kept otherwise under CONN_MAX_AGE).
+        connection.close()
 
 
 def watch(proc: subprocess.Popen, job_id: int) -> None:
@@ -215,8 +216,6 @@ class Heartbeat:
                 if not beating:
                     return
         finally:
-            from django.db import connection
-
             connection.close()
 
 
