@@ -212,3 +212,44 @@ def test_without_database_a_signed_in_page_answers_a_calm_503_page(instance_with
     assert status == 503 and headers["Content-Type"].startswith("text/html")
     assert b"briefly unavailable" in body and b"Traceback" not in body
     assert b"clinicorg_gone" not in body
+
+
+def test_log_records_carry_time_level_request_id_actor_and_organization(acme, monkeypatch):
+    import io
+    import logging
+
+    from pythonjsonlogger.json import JsonFormatter
+
+    from clinicorg.api.routers import staff
+    from clinicorg.core.logging import ContextFilter
+    from tests.conftest import ApiClient
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(request_id)s %(actor)s %(organization)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level"},
+        )
+    )
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(staff, "paginate", broken)
+    api = ApiClient(acme.token())
+    api.client.raise_request_exception = False
+    try:
+        response = api.client.get(
+            "/api/v1/staff", headers={**api.headers, "X-Request-ID": "req-42"}
+        )
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 500 and response.json()["request_id"] == "req-42"
+    record = json.loads(stream.getvalue().splitlines()[0])
+    assert record["level"] == "ERROR" and record["time"]
+    assert record["request_id"] == "req-42"
+    assert record["actor"].startswith("token:") and record["organization"] == str(acme.org.pk)
