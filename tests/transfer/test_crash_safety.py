@@ -249,3 +249,23 @@ def test_the_page_says_when_a_running_job_stalled(acme, admin):
     assert b"stopped reporting progress" in page.content
     status = signed_in(admin).get(f"/imports/{job.pk}/status.json").json()
     assert status["stalled"] is True and status["finished"] is False
+
+
+def test_a_worker_taken_for_dead_cannot_commit_a_job_another_worker_holds(acme, admin, monkeypatch):
+    from clinicorg.transfer import worker
+
+    job = _queued(admin)
+    # While this worker reads the file, the reaper hands the job to another worker.
+    real = actions.validators.validate_table
+
+    def validate_then_lose_the_job(*args, **kwargs):
+        plan = real(*args, **kwargs)
+        ImportJob.objects.filter(pk=job.pk).update(worker="other-host:1")
+        return plan
+
+    monkeypatch.setattr(actions.validators, "validate_table", validate_then_lose_the_job)
+    tasks.run_import.run(job.pk)
+    job.refresh_from_db()
+    assert job.state == State.COMMITTING and job.worker == "other-host:1"
+    assert not StaffMember.objects.filter(email__in=EMAILS).exists()
+    assert worker.worker_label() != job.worker

@@ -319,7 +319,7 @@ class Runner:
     def run(self, *, commit: bool) -> ImportJob:
         job = self.job
         now = timezone.now()
-        label = worker_label()
+        self.label = label = worker_label()
         # Taken up only from the queued state: a task delivered twice (late acknowledgement,
         # the reaper) runs its job once.
         claimed = ImportJob.objects.filter(pk=job.pk, state=State.QUEUED).update(
@@ -428,7 +428,13 @@ class Runner:
             # The job is committed with its rows, and its upload forgotten: a crash after this
             # transaction cannot run it twice (the file itself goes below, or with the
             # orphans of the retention purge).
-            ImportJob.objects.filter(pk=job.pk).update(state=State.COMMITTED, file_path="")
+            # Only while this worker still holds the job: one the reaper took for dead and
+            # queued again belongs to another worker now, and this write is rolled back.
+            held = ImportJob.objects.filter(
+                pk=job.pk, worker=self.label, state=State.COMMITTING
+            ).update(state=State.COMMITTED, file_path="")
+            if not held:
+                raise Conflict("another worker took the import over", code="taken_over")
         path, job.file_path = job.file_path, ""
         if path:
             Path(path).unlink(missing_ok=True)
@@ -465,7 +471,11 @@ class Runner:
             # The data now lives in the database; the uploaded copy (personal data) goes.
             Path(job.file_path).unlink(missing_ok=True)
             job.file_path = ""
-        job.save()
+        # Recorded only while this worker holds the job (see _write).
+        fields = [f for f in ImportJob._meta.concrete_fields if not f.primary_key]
+        ImportJob.objects.filter(pk=job.pk, worker=self.label).update(
+            **{f.attname: getattr(job, f.attname) for f in fields}
+        )
         cache.delete(progress_key(job.pk))
         if self.listener is not None:
             self.listener(Phase.DONE, 100)
