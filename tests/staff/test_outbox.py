@@ -221,3 +221,13 @@ def test_the_command_line_resends_pending_invitations_and_sends_the_outbox(acme,
     assert "Sent 2 invitation emails." in out.getvalue() and len(mail.outbox) == 2
     with pytest.raises(CommandError, match="less than 15 minutes ago"):
         call_command("invitations", "resend-pending", "--org", acme.org.slug, stdout=out)
+
+
+def test_a_sender_whose_lease_runs_out_sends_no_more_and_hands_the_rest_on(acme, admin, settings):
+    members = _pending(acme, admin, 3)
+    actions.issue_invitations(members, actor=admin)
+    settings.MAIL_OUTBOX_LEASE_SECONDS = 0  # over before the first email
+    assert outbox.send_due() == 0 and mail.outbox == []
+    assert outbox.due().count() == 3  # due again at once, for a sender with time left
+    settings.MAIL_OUTBOX_LEASE_SECONDS = 300
+    assert outbox.send_due() == 3 and len(mail.outbox) == 3

@@ -3,7 +3,9 @@
 An invitation row is written in the transaction that invites its member, due at once
 (`next_send_at`). `send_due` drains what is due: it takes a batch under a lease (its rows are
 not due again until the lease ends, so a sender that dies hands them on), and sends each email
-on its own, marking it sent (`sent_at`) right after the mail server took it. A crash therefore
+on its own, marking it sent (`sent_at`) right after the mail server took it, and sends nothing
+once its lease is nearly over (the rest is due again at once), so two senders never send the
+same email. A crash therefore
 loses no email and sends again at most the one the server had taken in the last instant
 (SMTP offers no more than that). A mail server that refuses or cannot be reached puts the batch
 back with a back-off (1, 2, 4... minutes, at most an hour), until the link expires.
@@ -86,10 +88,14 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
     batch = batch or settings.MAIL_OUTBOX_BATCH
     deadline = None if seconds is None else time.monotonic() + seconds
     sent = 0
+    lease = settings.MAIL_OUTBOX_LEASE_SECONDS
     while deadline is None or time.monotonic() < deadline:
+        claimed_at = time.monotonic()
         ids = _claim(batch)
         if not ids:
             break
+        # Nothing is sent once the lease is nearly over: another sender may take the rest then.
+        lease_ends = claimed_at + lease * 0.8
         invitations = list(
             Invitation.objects.filter(pk__in=ids)
             .select_related("staff", "staff__organization", "sent_by")
@@ -100,6 +106,11 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
         try:
             with connection:
                 for inv in invitations:
+                    if time.monotonic() >= lease_ends:
+                        _release(invitations, done)
+                        if not done:  # a lease too short to send even one: stop here
+                            return sent
+                        break
                     raw = secrets.token_urlsafe(32)
                     invitation_message(inv, raw, connection).send()
                     # At once, on its own: a crash after this line sends this email no more.
@@ -112,6 +123,14 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
             return sent + len(done)
         sent += len(done)
     return sent
+
+
+def _release(invitations, done: list[int]) -> None:
+    """A batch that took longer than its lease: the unsent rest is due again at once."""
+    sent = set(done)
+    Invitation.objects.filter(
+        pk__in=[inv.pk for inv in invitations if inv.pk not in sent], sent_at__isnull=True
+    ).update(next_send_at=timezone.now())
 
 
 def _put_back(invitations, done: list[int], exc: Exception) -> None:
