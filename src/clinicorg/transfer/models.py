@@ -1,5 +1,7 @@
 """Import jobs: one uploaded spreadsheet, its validation report and, once committed, its result."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -127,8 +129,6 @@ class ImportJob(models.Model):
     def stalled(self) -> bool:
         """Unfinished, and its worker has not beaten for the heartbeat timeout (the reaper
         will queue it again or fail it)."""
-        from datetime import timedelta
-
         if self.state not in (State.RUNNING, State.COMMITTING) or self.heartbeat_at is None:
             return False
         timeout = timedelta(minutes=settings.IMPORT_HEARTBEAT_TIMEOUT_MINUTES)
