@@ -197,3 +197,19 @@ def pytest_sessionfinish(session, exitstatus):
     elif not _ran_browser_tests and exitstatus == 0:
         session.exitstatus = 1
         print("\n--require-browser: no browser test ran.")
+
+
+@pytest.fixture
+def dead_broker(settings, monkeypatch):
+    """A broker nobody answers on (as with a wrong REDIS_URL): dispatching fails in seconds."""
+    from clinicorg.celery import app
+
+    # Celery reads the Django settings when asked: patch it before they change.
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    yield
+    if app._pool is not None:
+        app._pool.force_close_all()

@@ -41,7 +41,7 @@ from tests.conftest import ApiClient, OrgKit, signed_in
 from tests.scheduling.matrix import scheduling_world
 
 # Pages anyone may open (they handle sign-in themselves).
-PUBLIC_PAGES = {"login", "logout", "home", "healthz", "invite_accept", "api-root"}
+PUBLIC_PAGES = {"login", "logout", "home", "healthz", "readyz", "invite_accept", "api-root"}
 # The code step of sign-in and password reset come before anyone is signed in
 # (tests/security/test_two_factor.py, test_password_reset.py).
 PUBLIC_PAGES |= {

@@ -103,7 +103,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+else:
+    # A database that does not answer fails the request (and /readyz) within seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections, checked before reuse (CONN_MAX_AGE seconds; 0 closes each request's).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "staff.StaffMember"
@@ -126,8 +134,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # A Redis outage is a cache miss, not a 500 (core.cache); sessions are kept in the
+    # database too (cached_db), so sign-in and signed-in pages go on without Redis.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "clinicorg.core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
@@ -138,9 +152,41 @@ CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run inline in the calling process.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, and goes back to the queue when its worker is lost, so
+# a crash loses no work; every task is safe to run twice (its work is keyed by a row's state).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that does not answer fails a dispatch within seconds; the work stays in the database
+# (import jobs, the mail outbox) and is dispatched again by the periodic tasks below.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# `celery beat` keeps its schedule state in the data folder, not the working directory.
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Daily work for `celery -A clinicorg beat`, which runs with REDIS_URL; without a broker the
 # same clean-up is a daily cron job of `clinicorg imports purge`.
+# A worker records a heartbeat this often (under beat); /readyz reports it stale after three.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "core.worker_heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS},
+    # Import jobs whose worker died are queued again (or failed); jobs never taken up are
+    # dispatched again.
+    "reap-import-jobs": {
+        "task": "transfer.reap_import_jobs",
+        "schedule": env.float("REAP_INTERVAL_SECONDS", default=60),
+    },
+    # The invitation outbox: emails a broker outage (or a crash) left unsent.
+    "send-invitation-outbox": {
+        "task": "staff.send_invitation_outbox",
+        "schedule": env.float("MAIL_OUTBOX_INTERVAL_SECONDS", default=30),
+    },
     "purge-import-files": {"task": "transfer.purge_import_files", "schedule": 24 * 60 * 60},
     # License expiry digests (cron without a broker: `clinicorg reminders send`).
     "send-license-reminders": {
@@ -164,6 +210,12 @@ SITE_URL = SITE_URL.rstrip("/")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 # The official NUCC taxonomy CSV that `clinicorg demo` loads when no code set is loaded yet.
 NUCC_TAXONOMY_CSV = env.str("NUCC_TAXONOMY_CSV", default="")
+# The invitation outbox (staff.outbox): emails per batch, and how long a sender holds a batch
+# before another may take it over (a sender that died hands its batch on after this).
+MAIL_OUTBOX_BATCH = env.int("MAIL_OUTBOX_BATCH", default=200)
+MAIL_OUTBOX_LEASE_SECONDS = env.float("MAIL_OUTBOX_LEASE_SECONDS", default=300)
+# Bulk "resend pending invitations" of an organization: at most once per this many minutes.
+BULK_RESEND_INTERVAL_MINUTES = env.int("BULK_RESEND_INTERVAL_MINUTES", default=15)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 # Uploads that were never committed (errors, an unconfirmed preview) hold personal data; they
 # are deleted this many days after their check (`clinicorg imports purge`, daily under beat).
@@ -175,8 +227,11 @@ IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
 IMPORT_WORKER = env.str("IMPORT_WORKER", default="process")
 IMPORT_WORKER_MEMORY_MB = env.int("IMPORT_WORKER_MEMORY_MB", default=2048)
 IMPORT_WAIT_SECONDS = env.float("IMPORT_WAIT_SECONDS", default=60)
-# A running job whose worker has not reported progress for this long is marked failed.
-IMPORT_HEARTBEAT_TIMEOUT_MINUTES = env.int("IMPORT_HEARTBEAT_TIMEOUT_MINUTES", default=30)
+# A running job whose worker has not beaten for this long (the worker beats a few times in
+# that period, even inside its write transaction) is taken for dead: queued again with a
+# broker, up to IMPORT_MAX_ATTEMPTS runs, else failed.
+IMPORT_HEARTBEAT_TIMEOUT_MINUTES = env.float("IMPORT_HEARTBEAT_TIMEOUT_MINUTES", default=5)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -188,12 +243,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Production (STATIC_MANIFEST=true, after `clinicorg collectstatic`): hashed, compressed file
+# names that WhiteNoise serves with a year-long immutable cache. Without it (a laptop, the
+# tests) files are served as they are from the apps, with no collectstatic step.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 MEDIA_ROOT = DATA_DIR / "media"
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # A session ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after
@@ -271,10 +334,31 @@ PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
 
+# Standard error, one line per record with time, level, request id, actor and organization;
+# LOG_FORMAT=json writes each record as a JSON object with those fields.
+_LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(actor)s %(organization)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "clinicorg.core.logging.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s %(actor)s org=%(organization)s] "
+            "%(name)s: %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": f"{_LOG_FIELDS} %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if env.str("LOG_FORMAT", default="plain") == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 

@@ -1,12 +1,15 @@
-"""Root URLs: the web UI, the REST API and the health check."""
+"""Root URLs: the web UI, the REST API, the health checks, and the server error answer."""
 
 from django.urls import include, path
 
 from clinicorg.api.urls import urlpatterns as api_urls
-from clinicorg.web.views.health import healthz
+from clinicorg.web.views.health import healthz, readyz
+
+handler500 = "clinicorg.web.views.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/v1/", include(api_urls)),
     path("", include("clinicorg.web.urls")),
 ]

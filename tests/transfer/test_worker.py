@@ -34,13 +34,6 @@ def test_a_worker_killed_mid_job_leaves_the_job_failed_with_the_reason(acme, adm
     assert "Nothing was imported" in job.message and "signal SIGKILL" in job.message
 
 
-def test_a_worker_that_dies_while_inviting_leaves_its_rows_committed_and_says_so(acme, admin):
-    job = _started_job(admin, phase=Phase.SENDING)
-    worker.watch(_killed_process(), job.pk)
-    job.refresh_from_db()
-    assert job.state == State.COMMITTED and "Resend invite" in job.message
-
-
 def test_a_worker_that_finished_its_job_is_not_second_guessed(acme, admin):
     job = _started_job(admin)
     ImportJob.objects.filter(pk=job.pk).update(state=State.VALID)

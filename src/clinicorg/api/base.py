@@ -1,15 +1,25 @@
 """The REST API v1: one NinjaAPI, bearer auth, JSON errors that name the field."""
 
+import logging
+
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from clinicorg.core.errors import Conflict, Denied
+from clinicorg.core.errors import (
+    RETRY_AFTER_SECONDS,
+    Conflict,
+    Denied,
+    error_body,
+    is_unavailable,
+)
 from clinicorg.security.throttle import Throttled
 
 from .auth import BearerToken
+
+log = logging.getLogger("django.request")
 
 api = NinjaAPI(
     title="clinicorg API",
@@ -122,3 +132,18 @@ def on_unauthenticated(request, exc):
         },
         status=401,
     )
+
+
+@api.exception_handler(Exception)
+def on_server_error(request, exc: Exception):
+    """Anything else: logged, and answered as JSON (503 when a backing service is down)."""
+    from clinicorg.core.context import current
+
+    unavailable = is_unavailable(exc)
+    log.error("API error on %s", request.path, exc_info=exc)
+    response = api.create_response(
+        request, error_body(unavailable, current().request_id), status=503 if unavailable else 500
+    )
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

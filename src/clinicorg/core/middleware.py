@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import context
+from . import logging as log_context
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -40,9 +41,11 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = context.bind(context.RequestContext(request_id=request_id, ip=client_ip(request)))
+        logged = log_context.bind_request(request)
         try:
             response = self.get_response(request)
         finally:
+            log_context.unbind_request(logged)
             context.unbind(token)
         response["X-Request-ID"] = request_id
         return response

@@ -420,7 +420,8 @@ def _book(
         appt.save()
         record_create("book_appointment", appt, APPOINTMENT_AUDIT_FIELDS, actor=actor)
         if raw:
-            transaction.on_commit(lambda: _send_confirmation(appt.pk, raw))
+            # robust: a broker outage must not fail the booking after its commit.
+            transaction.on_commit(lambda: _send_confirmation(appt.pk, raw), robust=True)
     return appt, raw
 
 

@@ -216,7 +216,13 @@ class OfVisibleStaffQuerySet(models.QuerySet):
 
 
 class Invitation(models.Model):
-    """A single-use sign-up link; only the SHA-256 of its token is stored."""
+    """A single-use sign-up link; only the SHA-256 of its token is stored.
+
+    It is also the record of its email (the outbox, `staff.outbox`): written in the transaction
+    that invites the member, with `next_send_at` set; the sender draws the link's token when it
+    sends the email and sets `sent_at`, retrying with back-off (`send_attempts`, `send_error`)
+    while the mail server does not take it.
+    """
 
     staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
@@ -229,11 +235,23 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # The outbox: when its email is due (or, while a sender holds it, when that sender's lease
+    # ends); none for invitations whose email is not to be sent by the outbox.
+    next_send_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    send_error = models.CharField(max_length=300, blank=True)
 
     objects = OfVisibleStaffQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_send_at"],
+                name="invitation_outbox",
+                condition=models.Q(sent_at__isnull=True, next_send_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation for {self.staff}"

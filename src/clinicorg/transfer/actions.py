@@ -4,8 +4,15 @@
 REDIS_URL and inline otherwise (`tasks.run_import`). A job stops after validation (the preview)
 unless `commit` was asked; `commit_import` commits a validated job, re-validating the file
 against the current data inside the write. All rows are written in one transaction, with one
-audit event per created or changed record plus one for the import; invitations are issued by
-the same job right after that transaction commits, and their emails leave after that.
+audit event per created or changed record plus one for the import. The invitations of the new
+members and the job's own committed state are written in that same transaction: a crash leaves
+either everything or nothing, and the invitation emails leave afterwards from the outbox
+(`staff.outbox`).
+
+Jobs survive crashes: the task is acknowledged when it ends, a job is taken up only from the
+queued state (a second delivery of its task does nothing), and a job whose worker stopped
+beating is queued again or failed by `reap_import_jobs` (see transfer.worker). A failed job
+whose upload is still kept can be run again with `retry_import`.
 """
 
 import logging
@@ -19,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clinicorg.access import policy
@@ -32,7 +40,7 @@ from clinicorg.staff.models import StaffMember, Status, TaxonomyAssignment
 from . import preview, validators
 from .models import ImportJob, Kind, Mode, Phase, State
 from .readers import FileRejected, file_format, read_table
-from .worker import worker_label
+from .worker import UNFINISHED, Heartbeat, worker_label
 
 MAX_STORED_ERRORS = 50_000
 INVITATION_CHUNK = 5_000
@@ -153,10 +161,69 @@ def commit_import(job: ImportJob, *, actor) -> ImportJob:
             )
         if job.state == State.COMMITTED:
             raise Conflict("This import is already committed.", code="already_committed")
+        if job.state in UNFINISHED:
+            raise Conflict(
+                "This import is still running. Wait for it to finish.", code="in_progress"
+            )
+        if job.state == State.FAILED:
+            raise Conflict(
+                f"This import failed: {job.message} Retry it.",
+                code="failed",
+            )
         raise Conflict(
             "Only a checked file without errors can be committed. Fix the errors and upload the "
             "file again.",
             code="not_committable",
+        )
+    job.refresh_from_db()
+    _enqueue(job)
+    job.refresh_from_db()
+    return job
+
+
+def retry_import(job: ImportJob, *, actor) -> ImportJob:
+    """Run a failed job again from its stored upload, as it was asked the first time (check
+    only, or check and commit). A failed job wrote nothing, so running it again is safe."""
+    _require(actor, job.kind)
+    if job.organization_id != actor.organization_id:
+        raise ImportJob.DoesNotExist
+    with transaction.atomic():
+        updated = (
+            ImportJob.objects.filter(pk=job.pk, state=State.FAILED)
+            .exclude(file_path="")
+            .update(
+                state=State.QUEUED,
+                phase=Phase.WAITING,
+                progress=0,
+                message="",
+                errors=[],
+                error_count=0,
+                error_rows=0,
+                started_at=None,
+                finished_at=None,
+                worker="",
+                heartbeat_at=None,
+                dispatched_at=None,
+                attempts=0,
+            )
+        )
+        if updated:
+            audit.record(
+                "retry_import",
+                actor=actor,
+                target=job,
+                target_label=job.file_name,
+                changes={"state": [State.FAILED, State.QUEUED]},
+            )
+    if not updated:
+        job.refresh_from_db()
+        if job.state == State.FAILED:
+            raise Conflict(
+                "The uploaded file is no longer kept: upload the file again.", code="file_purged"
+            )
+        raise Conflict(
+            f"Only a failed import can be retried; this one is {job.get_state_display().lower()}.",
+            code="not_failed",
         )
     job.refresh_from_db()
     _enqueue(job)
@@ -169,16 +236,51 @@ def _enqueue(job: ImportJob) -> None:
     transfer.worker), or in this process when IMPORT_WORKER is "inline".
 
     The job row is already committed (start_import and commit_import write it in autocommit),
-    so a worker can read it at once.
+    so a worker can read it at once. A broker that cannot be reached leaves the job queued in
+    the database, and `reap_import_jobs` dispatches it once the broker is back.
     """
     from . import worker
-    from .tasks import run_import
 
     request_id = context.current().request_id
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.IMPORT_WORKER == "process":
         worker.start(job.pk, request_id)
     else:
-        run_import.delay(job.pk, request_id)
+        _dispatch(job.pk, request_id)
+
+
+def _dispatch(job_id: int, request_id: str) -> bool:
+    from .tasks import run_import
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        run_import.delay(job_id, request_id)
+        return True
+    try:
+        run_import.delay(job_id, request_id)
+    except Exception as exc:  # the broker is down: the job waits in the database
+        logger.warning("Import job %s not dispatched, the reaper will retry: %s", job_id, exc)
+        return False
+    ImportJob.objects.filter(pk=job_id, state=State.QUEUED).update(dispatched_at=timezone.now())
+    return True
+
+
+def reap_import_jobs() -> dict:
+    """Every minute under `celery beat`: queue again (or fail, after IMPORT_MAX_ATTEMPTS) the
+    jobs whose worker stopped beating, and dispatch the queued jobs that no worker took up
+    (their dispatch failed, or the broker lost the message)."""
+    from . import worker
+
+    requeue = not settings.CELERY_TASK_ALWAYS_EAGER
+    requeued, failed = worker.reap_jobs(requeue=requeue)
+    dispatched = 0
+    if requeue:
+        # A job handed to the broker is given the heartbeat timeout to be taken up.
+        since = timezone.now() - worker.heartbeat_timeout()
+        waiting = ImportJob.objects.filter(state=State.QUEUED).filter(
+            Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=since)
+        )
+        for pk, request_id in waiting.values_list("pk", "request_id"):
+            dispatched += _dispatch(pk, request_id)
+    return {"requeued": requeued, "failed": failed, "dispatched": dispatched}
 
 
 # --- running a job ---------------------------------------------------------------------------
@@ -216,10 +318,25 @@ class Runner:
 
     def run(self, *, commit: bool) -> ImportJob:
         job = self.job
-        job.state = State.COMMITTING if commit else State.RUNNING
-        job.started_at = job.heartbeat_at = timezone.now()
-        job.worker = worker_label()
-        job.save(update_fields=["state", "started_at", "worker", "heartbeat_at"])
+        now = timezone.now()
+        self.label = label = worker_label()
+        # Taken up only from the queued state: a task delivered twice (late acknowledgement,
+        # the reaper) runs its job once.
+        claimed = ImportJob.objects.filter(pk=job.pk, state=State.QUEUED).update(
+            state=State.COMMITTING if commit else State.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            worker=label,
+            attempts=F("attempts") + 1,
+        )
+        job.refresh_from_db()
+        if not claimed:
+            return job
+        with Heartbeat(job.pk, label):
+            return self._run(commit=commit)
+
+    def _run(self, *, commit: bool) -> ImportJob:
+        job = self.job
         try:
             plan = self._read_and_validate()
             if plan is not None and plan.valid and commit:
@@ -286,12 +403,16 @@ class Runner:
         t0 = time.perf_counter()
         self.report(Phase.WRITING, 0, force=True)
         bulk.prepare_connection()
+        job = self.job
         with transaction.atomic():
             if plan.kind == Kind.STAFF:
                 members = write_staff(plan, actor=self.actor, report=self.report)
             else:
                 write_locations(plan, actor=self.actor)
                 members = []
+            self.timings["writing"] = round(time.perf_counter() - t0, 3)
+            if members:
+                self._invite(members)
             audit.record(
                 f"import_{plan.kind}",
                 actor=self.actor,
@@ -305,36 +426,38 @@ class Runner:
                     "unchanged": [None, plan.unchanged],
                 },
             )
-        self.timings["writing"] = round(time.perf_counter() - t0, 3)
+            # The job is committed with its rows, and its upload forgotten: a crash after this
+            # transaction cannot run it twice (the file itself goes below, or with the
+            # orphans of the retention purge).
+            # Only while this worker still holds the job: one the reaper took for dead and
+            # queued again belongs to another worker now, and this write is rolled back.
+            held = ImportJob.objects.filter(
+                pk=job.pk, worker=self.label, state=State.COMMITTING
+            ).update(state=State.COMMITTED, file_path="")
+            if not held:
+                raise Conflict("another worker took the import over", code="taken_over")
+        path, job.file_path = job.file_path, ""
+        if path:
+            Path(path).unlink(missing_ok=True)
         # The rows are in the database now: what remains is only the invitees' keys.
         plan.creates.clear()
         plan.updates.clear()
-        if members:
-            self._invite(members)
         self._finish(State.COMMITTED, message=self.job.message)
 
     def _invite(self, invited) -> None:
-        """Issue the invitations of the committed members; their emails leave after that."""
+        """Issue the invitations of the new members inside the write transaction; their
+        emails leave from the outbox once it commits."""
         from clinicorg.staff.actions.lifecycle import issue_invitations
 
         t1 = time.perf_counter()
         self.report(Phase.SENDING, 0, force=True)
         done = 0
-        try:
-            # In chunks, each in its own transaction with its audit event: memory stays that of
-            # a chunk, and a failure leaves the chunks before it issued.
-            for start in range(0, len(invited), INVITATION_CHUNK):
-                chunk = invited[start : start + INVITATION_CHUNK]
-                issue_invitations(invitees(self.actor.organization_id, chunk), actor=self.actor)
-                done += len(chunk)
-                self.report(Phase.SENDING, done / len(invited))
-        except Exception:
-            logger.exception("Invitations of import job %s failed", self.job.pk)
-            self.job.message = (
-                f"The {len(invited)} members were imported, but {len(invited) - done} of their "
-                "invitations could not be issued. Send them from the Employee Center (Resend "
-                "invite)."
-            )
+        # In chunks (savepoints of the one transaction): memory stays that of a chunk.
+        for start in range(0, len(invited), INVITATION_CHUNK):
+            chunk = invited[start : start + INVITATION_CHUNK]
+            issue_invitations(invitees(self.actor.organization_id, chunk), actor=self.actor)
+            done += len(chunk)
+            self.report(Phase.SENDING, done / len(invited))
         self.timings["invitations"] = round(time.perf_counter() - t1, 3)
 
     def _finish(self, state: str, *, message: str = "") -> None:
@@ -349,7 +472,11 @@ class Runner:
             # The data now lives in the database; the uploaded copy (personal data) goes.
             Path(job.file_path).unlink(missing_ok=True)
             job.file_path = ""
-        job.save()
+        # Recorded only while this worker holds the job (see _write).
+        fields = [f for f in ImportJob._meta.concrete_fields if not f.primary_key]
+        ImportJob.objects.filter(pk=job.pk, worker=self.label).update(
+            **{f.attname: getattr(job, f.attname) for f in fields}
+        )
         cache.delete(progress_key(job.pk))
         if self.listener is not None:
             self.listener(Phase.DONE, 100)
@@ -674,16 +801,26 @@ def purge_import_files(*, older_than_days: int | None = None, dry_run: bool = Fa
     """
     from clinicorg.access.system import SystemActor
 
-    from .worker import fail_abandoned_jobs
-
     days = settings.IMPORT_RETENTION_DAYS if older_than_days is None else older_than_days
     if days < 0:
         raise ValidationError({"older_than": "Give a number of days, 0 or more."})
-    if not dry_run:
-        # A job whose worker died is failed first, so that its upload is purged in its turn.
-        fail_abandoned_jobs()
     now = timezone.now()
     cutoff = now - timedelta(days=days)
+    if not dry_run:
+        # A job whose worker died is queued again or failed first, and one that stayed queued
+        # through the whole retention period (no worker ever took it up) is failed, so that
+        # their uploads are purged in their turn.
+        reap_import_jobs()
+        from .worker import heartbeat_timeout
+
+        never_started = min(cutoff, now - heartbeat_timeout())
+        ImportJob.objects.filter(state=State.QUEUED, created_at__lt=never_started).update(
+            state=State.FAILED,
+            phase=Phase.DONE,
+            progress=100,
+            finished_at=F("created_at"),
+            message="Nothing was imported: no worker took the import up. Upload the file again.",
+        )
     result = PurgeResult()
     expired = (
         ImportJob.objects.filter(state__in=PURGEABLE_STATES, finished_at__lt=cutoff)

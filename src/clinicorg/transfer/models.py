@@ -1,5 +1,7 @@
 """Import jobs: one uploaded spreadsheet, its validation report and, once committed, its result."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -101,6 +103,11 @@ class ImportJob(models.Model):
     # whose worker died is told from one still at work (transfer.worker).
     worker = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker took the job up (a reaped job is run again up to
+    # IMPORT_MAX_ATTEMPTS), and when it was last handed to the broker: a job whose dispatch
+    # failed (broker down) stays queued with none and is dispatched again by the reaper.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
@@ -119,6 +126,19 @@ class ImportJob(models.Model):
     @property
     def can_commit(self) -> bool:
         return self.state == State.VALID and self.error_count == 0 and bool(self.file_path)
+
+    @property
+    def stalled(self) -> bool:
+        """Unfinished, and its worker has not beaten for the heartbeat timeout (the reaper
+        will queue it again or fail it)."""
+        if self.state not in (State.RUNNING, State.COMMITTING) or self.heartbeat_at is None:
+            return False
+        timeout = timedelta(minutes=settings.IMPORT_HEARTBEAT_TIMEOUT_MINUTES)
+        return self.heartbeat_at < timezone.now() - timeout
+
+    @property
+    def can_retry(self) -> bool:
+        return self.state == State.FAILED and bool(self.file_path)
 
     def summary(self) -> dict:
         return {

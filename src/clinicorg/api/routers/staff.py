@@ -360,6 +360,28 @@ def resend_invitation(request, staff_id: int):
     return _detail(actor, staff_id)
 
 
+class ResendPendingOut(BaseModel):
+    invited: int
+
+
+@router.post(
+    "/staff/invitations/resend-pending",
+    response={200: ResendPendingOut, **ERRORS, 429: Error},
+    summary="Resend pending invitations",
+)
+def resend_pending_invitations(request):
+    """A new invitation for every pending member you manage who holds no usable link (none
+    was issued, or it expired). Once per organization every BULK_RESEND_INTERVAL_MINUTES
+    (429 with `details.retry_after_minutes`)."""
+    try:
+        invited = actions.resend_pending_invitations(actor=request.auth)
+    except Conflict as exc:
+        if exc.code != "rate_limited":
+            raise
+        return Status(429, {"error": exc.code, "message": exc.message, "details": exc.details})
+    return {"invited": invited}
+
+
 @router.delete("/staff/{int:staff_id}/invitation", response={204: None, **ERRORS, 409: Error})
 def revoke_invitation(request, staff_id: int):
     actor = request.auth

@@ -64,7 +64,11 @@ class ImportJobOut(Schema):
     kind: str
     mode: str
     file_name: str
-    state: str
+    state: str = Field(
+        description="queued, running, valid, invalid, committing, committed or failed. A "
+        "failed import wrote nothing; `can_retry` says whether POST /imports/{id}/retry can "
+        "run it again."
+    )
     phase: str
     progress: int
     finished: bool
@@ -75,6 +79,13 @@ class ImportJobOut(Schema):
     summary: Summary
     invitations: int
     message: str
+    attempts: int = Field(description="How many times a worker took the import up.")
+    stalled: bool = Field(
+        description="Its worker stopped reporting progress; it is queued again or failed "
+        "within minutes."
+    )
+    can_commit: bool
+    can_retry: bool
     error_count: int
     errors: list[ImportErrorOut]
     preview: Preview = Field(
@@ -114,6 +125,10 @@ def _out(job: ImportJob, *, errors: bool = True) -> dict:
         "summary": job.summary(),
         "invitations": job.invitations,
         "message": job.message,
+        "attempts": job.attempts,
+        "stalled": job.stalled,
+        "can_commit": job.can_commit,
+        "can_retry": job.can_retry,
         "error_count": job.error_count,
         "errors": job.errors[:ERRORS_IN_JOB] if errors else [],
         "preview": job.preview if errors else {},
@@ -241,6 +256,13 @@ def correct_import(request, job_id: int, payload: CorrectionsIn):
     job = _job(request.auth, job_id)
     edits = {r.row: dict(r.cells) for r in payload.rows}
     return Status(201, _out(corrections.correct_import(job, edits, actor=request.auth)))
+
+
+@router.post("/imports/{int:job_id}/retry", response={200: ImportJobOut, **ERRORS, 409: dict})
+def retry_import(request, job_id: int):
+    """Run a failed import again from its stored upload (it wrote nothing)."""
+    job = actions.retry_import(_job(request.auth, job_id), actor=request.auth)
+    return _out(job)
 
 
 @router.get("/imports/{int:job_id}/error-copy", response={200: None, **ERRORS, 410: Error})

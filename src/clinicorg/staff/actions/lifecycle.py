@@ -1,7 +1,8 @@
 """The staff lifecycle: invitations, acceptance, status changes, email changes.
 
-Invitation links carry a random token; only its SHA-256 is stored. Emails go out after the
-transaction commits, through `staff.tasks` (a Celery task with Redis, inline without it).
+Invitation links carry a random token; only its SHA-256 is stored. An invitation is written
+with its email due (the outbox, `staff.outbox`) in the inviting transaction; the email goes
+out after the commit, from a worker with Redis, inline without it.
 """
 
 import secrets
@@ -23,6 +24,7 @@ from clinicorg.core.writes import save_unique
 from clinicorg.directory.models import Location
 from clinicorg.security.sessions import end_member_access
 
+from .. import outbox
 from ..models import SIGN_IN_STATUSES, TRANSITIONS, Invitation, StaffMember, Status
 from ..rules import status_change_error
 from .records import (
@@ -41,6 +43,7 @@ __all__ = [
     "invite_staff",
     "issue_invitations",
     "resend_invitation",
+    "resend_pending_invitations",
     "revoke_invitation",
     "open_invitation",
     "find_invitation",
@@ -57,9 +60,6 @@ NO_ACTIVE_LOCATION = (
 # At most this many invitations per member in a rolling window (the first one included).
 RESEND_LIMIT = 3
 RESEND_WINDOW = timedelta(hours=1)
-# Invitation emails per task message, so a bulk import enqueues few, bounded tasks.
-SEND_CHUNK = 200
-
 ASK_ADMIN = "Ask your administrator to send you a new invitation."
 
 
@@ -109,16 +109,19 @@ def invite_staff(
 
 
 def issue_invitations(members, *, actor) -> list[Invitation]:
-    """Issue invitations to pending members and email them after commit.
+    """Issue invitations to pending members; their emails are in the outbox with them and
+    leave after the commit.
 
     Made for bulk use (imports): one policy check per distinct location, bulk inserts, one
-    audit event, and one on-commit hook that enqueues the emails in chunks. Any earlier open
-    invitation of these members is superseded.
+    audit event, and one on-commit hook that kicks the outbox. Any earlier open invitation of
+    these members is superseded.
     """
     return _issue(members, actor=actor, action="send_invitation")
 
 
-def _issue(members, *, actor, action: str) -> list[Invitation]:
+def _issue(
+    members, *, actor, action: str, bulk_action: str = "send_invitations"
+) -> list[Invitation]:
     members = list(members)
     if not members:
         return []
@@ -138,8 +141,9 @@ def _issue(members, *, actor, action: str) -> list[Invitation]:
     expires = now + timedelta(days=settings.INVITATION_TTL_DAYS)
     sent_by_id = actor.pk if isinstance(actor, StaffMember) else None
     ids = [m.pk for m in members]
-    raws = [_new_token() for _ in members]
-    hashes = [hash_token(raw) for raw in raws]
+    # Placeholders nobody holds the token of: the outbox draws each link's token when it sends
+    # the email, so that no usable link rests in the database.
+    hashes = [hash_token(_new_token()) for _ in members]
     with transaction.atomic():
         for start in range(0, len(ids), 500):
             _open_invitations().filter(staff_id__in=ids[start : start + 500]).update(
@@ -150,7 +154,14 @@ def _issue(members, *, actor, action: str) -> list[Invitation]:
         # model instance per row cost most of the time of a 100,000-member import.
         names = [f.attname for f in Invitation._meta.concrete_fields]
         template = [
-            {"created_at": now, "expires_at": expires, "sent_by_id": sent_by_id}.get(n)
+            {
+                "created_at": now,
+                "expires_at": expires,
+                "sent_by_id": sent_by_id,
+                "next_send_at": now,
+                "send_attempts": 0,
+                "send_error": "",
+            }.get(n)
             for n in names
         ]
         at_id, at_staff, at_hash = (names.index(n) for n in ("id", "staff_id", "token_hash"))
@@ -172,7 +183,7 @@ def _issue(members, *, actor, action: str) -> list[Invitation]:
             )
         else:
             audit.record(
-                "send_invitations",
+                bulk_action,
                 actor=actor,
                 target_type="staffmember",
                 target_label=f"{len(members)} staff members",
@@ -181,23 +192,22 @@ def _issue(members, *, actor, action: str) -> list[Invitation]:
                     "invitation_expires_at": [None, expires.isoformat()],
                 },
             )
-        jobs = [(row[at_id], raw) for row, raw in zip(rows, raws, strict=True)]
         # robust: a mail or broker outage must not fail the request after the commit; the
-        # invitation then shows as not sent and can be resent.
-        transaction.on_commit(lambda: _enqueue(jobs), robust=True)
+        # emails wait in the outbox for the periodic sender.
+        transaction.on_commit(outbox.kick, robust=True)
     return created
-
-
-def _enqueue(jobs: list[tuple[int, str]]) -> None:
-    from ..tasks import send_invitation_emails
-
-    for start in range(0, len(jobs), SEND_CHUNK):
-        send_invitation_emails.delay(jobs[start : start + SEND_CHUNK])
 
 
 def _require_members(actor, members) -> None:
     """`policy.require_member` for many members, with their access read in two queries and
     one decision per shape of access (an import invites 100,000 members of a few shapes)."""
+    for decision in _member_decisions(actor, members).values():
+        if not decision.allowed:
+            raise Denied(decision)
+
+
+def _member_decisions(actor, members) -> dict:
+    """The decision of `policy.explain_member_access` for each member (by id)."""
     from clinicorg.access.models import Role
 
     ids = [m.pk for m in members]
@@ -211,6 +221,7 @@ def _require_members(actor, members) -> None:
     roles = Role.objects.in_bulk({m.role_id for m in members})
     locations = Location.objects.in_bulk({m.primary_location_id for m in members})
     decided: dict = {}
+    by_member = {}
     for m in members:
         primary = locations[m.primary_location_id]
         ids_ = frozenset({primary.pk} if primary.is_active else set()) | frozenset(
@@ -227,8 +238,8 @@ def _require_members(actor, members) -> None:
                 location_ids=ids_,
                 role=roles[m.role_id],
             )
-        if not decided[key].allowed:
-            raise Denied(decided[key])
+        by_member[m.pk] = decided[key]
+    return by_member
 
 
 def open_invitation(member: StaffMember) -> Invitation | None:
@@ -263,6 +274,56 @@ def resend_invitation(member: StaffMember, *, actor) -> Invitation:
                 details={"retry_after_minutes": minutes},
             )
         return _issue([member], actor=actor, action="resend_invitation")[0]
+
+
+def resend_pending_invitations(*, actor) -> int:
+    """A new invitation for every pending member the actor manages who holds no usable link
+    (none was issued, or it expired): the way out after invitations were lost or left to
+    expire. Members who still hold an open link are left alone (their own Resend is
+    rate-limited). At most once per BULK_RESEND_INTERVAL_MINUTES per organization; one audit
+    event. Returns how many were invited."""
+    from clinicorg.core.models import AuditEvent
+
+    policy.require(actor, P.MANAGE_STAFF)
+    now = timezone.now()
+    interval = timedelta(minutes=settings.BULK_RESEND_INTERVAL_MINUTES)
+    with transaction.atomic():
+        last = (
+            AuditEvent.objects.filter(
+                organization_id=actor.organization_id,
+                action="resend_pending_invitations",
+                occurred_at__gt=now - interval,
+            )
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            minutes = max(1, int((last + interval - now).total_seconds() // 60) + 1)
+            raise Conflict(
+                "Pending invitations were resent less than "
+                f"{settings.BULK_RESEND_INTERVAL_MINUTES} minutes ago. Try again in "
+                f"{minutes} minutes.",
+                code="rate_limited",
+                details={"retry_after_minutes": minutes},
+            )
+        holding = _open_invitations().filter(expires_at__gt=now).values("staff_id")
+        candidates = list(
+            StaffMember.objects.visible_to(actor)
+            .filter(status=Status.PENDING)
+            .exclude(pk__in=holding)
+            .order_by("pk")
+        )
+        decisions = _member_decisions(actor, candidates)
+        members = [m for m in candidates if decisions[m.pk].allowed]
+        for start in range(0, len(members), 5000):
+            _issue(
+                members[start : start + 5000],
+                actor=actor,
+                action="resend_pending_invitations",
+                bulk_action="resend_pending_invitations",
+            )
+    return len(members)
 
 
 def revoke_invitation(member: StaffMember, *, actor) -> Invitation:

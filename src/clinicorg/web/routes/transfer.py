@@ -8,6 +8,7 @@ urlpatterns = [
     path("imports/<int:pk>/", transfer.import_detail, name="import_detail"),
     path("imports/<int:pk>/status.json", transfer.import_status, name="import_status"),
     path("imports/<int:pk>/commit/", transfer.import_commit, name="import_commit"),
+    path("imports/<int:pk>/retry/", transfer.import_retry, name="import_retry"),
     path("imports/<int:pk>/errors/", transfer.import_error_copy, name="import_error_copy"),
     path("imports/<int:pk>/fix/", transfer.import_fix, name="import_fix"),
     path(

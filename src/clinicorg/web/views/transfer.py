@@ -113,6 +113,7 @@ def import_status(request, pk):
             "phase_label": Phase(phase).label if phase in Phase.values else phase,
             "progress": (live or {}).get("progress", job.progress),
             "finished": job.finished,
+            "stalled": job.stalled,
             "summary": job.summary(),
             "error_count": job.error_count,
         }
@@ -134,6 +135,17 @@ def import_commit(request, pk):
                 f"Imported: {job.to_create} created, {job.to_update} updated, "
                 f"{job.unchanged} unchanged.",
             )
+    return redirect("web:import_detail", pk=job.pk)
+
+
+@require_POST
+@requires(P.IMPORT_EXPORT)
+def import_retry(request, pk):
+    job = _job(request, pk)
+    try:
+        job = actions.retry_import(job, actor=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
     return redirect("web:import_detail", pk=job.pk)
 
 

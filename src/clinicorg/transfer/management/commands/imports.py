@@ -1,4 +1,8 @@
-"""`clinicorg imports purge [--older-than DAYS] [--dry-run]`: stored uploads past retention.
+"""`clinicorg imports purge|retry|reap`: stored uploads past retention, failed and stuck jobs.
+
+`imports retry JOB --org SLUG` runs a failed import again from its stored upload (it runs on the
+worker with REDIS_URL, in this process otherwise). `imports reap` queues again (or fails) the
+imports whose worker died and dispatches the ones no worker took up (every minute under beat).
 
 Deletes the uploaded files of finished imports that were never committed once they are older
 than IMPORT_RETENTION_DAYS (or --older-than), and files in the import folder no job refers to.
@@ -9,7 +13,11 @@ running keep their files; every job keeps its summary and errors.
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from clinicorg.transfer.actions import purge_import_files
+from clinicorg.core.errors import Conflict
+from clinicorg.transfer.actions import purge_import_files, reap_import_jobs, retry_import
+from clinicorg.transfer.models import ImportJob
+
+from ._common import organization, system_actor
 
 
 def add_purge_arguments(parser) -> None:
@@ -50,8 +58,41 @@ class Command(BaseCommand):
             )
         )
 
+        retry = sub.add_parser(
+            "retry", help="Run a failed import again from its stored upload (it wrote nothing)."
+        )
+        retry.add_argument("job", type=int, metavar="JOB", help="The import's id.")
+        retry.add_argument("--org", required=True, help="The organization's slug.")
+        sub.add_parser(
+            "reap",
+            help="Queue again (or fail) imports whose worker died; dispatch the ones no worker "
+            "took up.",
+        )
+
     def handle(self, *args, subcommand, **options):
-        purge(self.stdout, older_than=options["older_than"], dry_run=options["dry_run"])
+        if subcommand == "retry":
+            self.retry(options["job"], options["org"])
+        elif subcommand == "reap":
+            done = reap_import_jobs()
+            self.stdout.write(
+                f"{done['requeued']} queued again, {done['failed']} failed, "
+                f"{done['dispatched']} dispatched."
+            )
+        else:
+            purge(self.stdout, older_than=options["older_than"], dry_run=options["dry_run"])
+
+    def retry(self, job_id: int, slug: str) -> None:
+        actor = system_actor(organization(slug))
+        job = ImportJob.objects.visible_to(actor).filter(pk=job_id).first()
+        if job is None:
+            raise CommandError(f"No import {job_id} in organization {slug!r}.")
+        try:
+            job = retry_import(job, actor=actor)
+        except Conflict as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(f"Import {job.pk}: {job.get_state_display().lower()}.")
+        if job.message:
+            self.stdout.write(job.message)
 
 
 def _count(n: int, noun: str) -> str:
