@@ -27,10 +27,11 @@ def test_selecting_members_and_putting_them_on_leave(page, acme, admin, crowd, w
     page.goto("/staff/?per=25")
     expect(page.get_by_role("navigation", name="Pages").get_by_text("1–25 of 32")).to_be_visible()
     # One line per member: every row has the height of the first.
+    # (Sub-pixel layout may differ by a pixel; a wrapped line adds a whole line height.)
     heights = page.locator("table.staff-list tbody tr").evaluate_all(
-        "rows => rows.map(r => Math.round(r.getBoundingClientRect().height))"
+        "rows => rows.map(r => r.getBoundingClientRect().height)"
     )
-    assert len(set(heights)) == 1, heights
+    assert max(heights) - min(heights) < 2, heights
     screenshot(page, f"employee-center-{width}")
 
     page.get_by_label("Select Crowd01 Member").check()
