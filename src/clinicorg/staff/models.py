@@ -128,7 +128,12 @@ class StaffMember(AbstractBaseUser):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "status"], name="staff_org_status"),
+            # Filters by status. The dashboard counts per status and location, and the
+            # providers (by role) without an NPI, from this index alone.
+            models.Index(
+                fields=["organization", "status", "primary_location", "role", "npi"],
+                name="staff_org_status_loc_role",
+            ),
             # The Employee Center filters by location (and status) and sorts by name: these
             # serve both from the index, on SQLite's planner and PostgreSQL's alike.
             models.Index(
@@ -147,19 +152,19 @@ class StaffMember(AbstractBaseUser):
                 name="staff_org_loc_name",
             ),
             models.Index(fields=["organization", "last_name", "first_name"], name="staff_org_name"),
-            # The dashboard's headcounts group by each of these: read from the index alone
-            # (the primary location too, for a location-limited reader), in its order.
+            # The dashboard's headcounts: department, position and category grouped together,
+            # read from the index alone (the primary location too, for a location-limited
+            # reader), in its order.
             models.Index(
-                fields=["organization", "department", "status", "primary_location"],
-                name="staff_org_dept",
-            ),
-            models.Index(
-                fields=["organization", "position", "status", "primary_location"],
-                name="staff_org_position",
-            ),
-            models.Index(
-                fields=["organization", "category", "status", "primary_location"],
-                name="staff_org_category",
+                fields=[
+                    "organization",
+                    "department",
+                    "position",
+                    "category",
+                    "status",
+                    "primary_location",
+                ],
+                name="staff_org_dept_pos_cat",
             ),
         ]
 

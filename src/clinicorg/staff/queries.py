@@ -97,9 +97,29 @@ def invitation_condition(state: str, now=None) -> Q:
     return Q(Exists(mine.filter(invitation_state_filter(state, now))))
 
 
+def current_condition() -> Q:
+    """Current members: everyone but the deactivated (the STATUS_CURRENT filter)."""
+    return ~Q(status=Status.DEACTIVATED)
+
+
+def provider_condition() -> Q:
+    """Providers: members of a clinical role (`Role.is_clinical`)."""
+    return Q(role__in=Role.objects.clinical().values("pk"))
+
+
+def held_by(queryset, members):
+    """Records of `queryset` (anything with a `staff` key) held by one of `members`.
+
+    A correlated EXISTS: each record looks its holder up by primary key, so the cost follows
+    the records read, not the size of the members' set (an `IN (subquery)` builds the whole
+    set first on SQLite).
+    """
+    return queryset.filter(Exists(members.order_by().filter(pk=OuterRef("staff_id"))))
+
+
 def missing_condition(what: str) -> Q:
     """Providers (members of a clinical role) missing `what` (one of MISSING_FILTERS)."""
-    providers = Q(role__in=Role.objects.clinical().values("pk"))
+    providers = provider_condition()
     if what == MISSING_NPI:
         return providers & Q(npi="")
     if what == MISSING_TAXONOMY:
@@ -140,7 +160,7 @@ def filter_staff(
         queryset = queryset.filter(cond | name)
     status = (status or "").strip()
     if status == STATUS_CURRENT:
-        queryset = queryset.exclude(status=Status.DEACTIVATED)
+        queryset = queryset.filter(current_condition())
     elif status in Status.values:
         queryset = queryset.filter(status=status)
     elif status != STATUS_ALL:
