@@ -13,6 +13,7 @@ the number unchanged, and the errors as (row, column, message).
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import zip_longest
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, MaxLengthValidator, RegexValidator
@@ -170,10 +171,14 @@ class FieldCleaner:
         self.field = field = model._meta.get_field(name)
         self.memo: dict | None = {} if memo else None
         self.fast = None
+        # The length every value up to which passes, when a length is all the field checks.
+        self.max_length: int | None = None
         if isinstance(field, CharField) and not field.choices:
             checks = [_fast_check(v) for v in field.validators]
             if all(c is not None for c in checks):
                 self.fast = checks
+            if field.validators and all(type(v) is MaxLengthValidator for v in field.validators):
+                self.max_length = min(v.limit_value for v in field.validators)
         self.empty = self._clean("")
 
     def _clean(self, value):
@@ -201,6 +206,25 @@ class FieldCleaner:
         if memo is not None and len(memo) < 10_000:
             memo[value] = result
         return result
+
+    def column(self, values: list[str]) -> tuple[list, dict[int, str]]:
+        """Each value of a column as `__call__` cleans it, and {index: message} of those
+        refused. A column whose longest value fits a length-only field is taken as it is, in
+        one pass over the lengths."""
+        empty_value, empty_message = self.empty
+        if self.max_length is not None and max(map(len, values), default=0) <= self.max_length:
+            if empty_message is not None:
+                return values, {i: empty_message for i, v in enumerate(values) if not v}
+            if empty_value == "":
+                return values, {}
+            return [v if v else empty_value for v in values], {}
+        cleaned, errors = [], {}
+        for i, value in enumerate(values):
+            value, message = self(value)
+            cleaned.append(value)
+            if message is not None:
+                errors[i] = message
+        return cleaned, errors
 
 
 def _chunks(seq, size=CHUNK):
@@ -391,16 +415,16 @@ def audit_name(attname: str) -> str:
     return attname[:-3] if attname in _FK_ATTNAMES else attname
 
 
-def _columns(rows: list, width: int, cols: dict[str, int]) -> dict[str, list[str]]:
-    """Each mapped column as a list of stripped cell texts, one per data row."""
-    for _n, cells in rows:
-        if len(cells) < width:
-            cells.extend([""] * (width - len(cells)))
+def _columns(rows: list, cols: dict[str, int]) -> dict[str, list[str]]:
+    """Each mapped column as a list of stripped cell texts, one per data row (a short row's
+    missing cells read as empty)."""
+    by_column = list(zip_longest(*(cells for _n, cells in rows), fillvalue=""))
     out = {}
     for key, idx in cols.items():
-        values = [cells[idx].strip() for _n, cells in rows]
-        for j in [j for j, v in enumerate(values) if v[:1] == "'"]:
-            values[j] = unneutralize(values[j])
+        values = list(map(str.strip, by_column[idx])) if idx < len(by_column) else [""] * len(rows)
+        if "\x00'" in "\x00" + "\x00".join(values):
+            for j in [j for j, v in enumerate(values) if v[:1] == "'"]:
+                values[j] = unneutralize(values[j])
         out[key] = values
     return out
 
@@ -603,7 +627,6 @@ def validate_staff(
     org_id = actor.organization_id
     lookups = StaffLookups(org_id)
     required = {c.key for c in COLUMNS["staff"] if c.required}
-    width = len(table.headers)
     date_order = _date_order(org_id)
     # Who the actor may see: members and locations outside their scope read as unknown, so a
     # file learns nothing about them (an outside member's email is "taken", as another
@@ -655,9 +678,31 @@ def validate_staff(
     }
     named_by_id = lookups.named_by_id
 
+    decided: dict = {}
+
     def rule(field, ref_id, by_id, is_change):
-        """The single-record rule for a reference (staff.rules.reference_error), per row."""
-        return reference_error(field, by_id[ref_id], org_id, changing=is_change)
+        """The single-record rule for a reference (staff.rules.reference_error), decided once
+        per record and kind of change."""
+        key = (field, ref_id, is_change)
+        try:
+            return decided[key]
+        except KeyError:
+            msg = decided[key] = reference_error(field, by_id[ref_id], org_id, changing=is_change)
+            return msg
+
+    dates: dict[str, tuple] = {}
+
+    def hire_date(raw):
+        """(date, None) or (None, message) for a hire date cell, decided once per text."""
+        try:
+            return dates[raw]
+        except KeyError:
+            pass
+        text, msg = parse_date_text(raw, date_order)
+        result = (None, msg) if msg else clean_date(text)
+        if len(dates) < 100_000:
+            dates[raw] = result
+        return result
 
     supervisor_of = scope.supervisor_chain() if "supervisor" in cols and updating else {}
     seen_emails: dict[str, int] = {}
@@ -674,7 +719,7 @@ def validate_staff(
     for batch in table.batches():
         if on_progress is not None:
             on_progress(table.fraction())
-        data = _columns(batch, width, cols)
+        data = _columns(batch, cols)
         for key in [k for k, values in data.items() if k not in required and not any(values)]:
             # An empty column means the same as an absent one (defaults; unchanged on update).
             del data[key]
@@ -689,7 +734,11 @@ def validate_staff(
         existing = _existing_by_email({e.lower() for e in emails_in if e})
         visible_ids = scope.see(existing)
         held_codes = scope.taxonomy_held(visible_ids) if "taxonomies" in data and updating else {}
-        text_cols = [(name, col(name), clean[name]) for name in STAFF_TEXT_FIELDS if name in data]
+        text_cols = [
+            (name, col(name), *clean[name].column(col(name)))
+            for name in STAFF_TEXT_FIELDS
+            if name in data
+        ]
         c_location, c_role = col("primary_location"), col("role")
         named_cols = [
             (f, col(f), ref_named[f]) for f in ("department", "position", "category") if f in data
@@ -727,20 +776,18 @@ def validate_staff(
                     else:
                         current = found
                 values["email"] = email if current is None else current["email"]
-            for name, column, cleaner in text_cols:
-                raw = column[i]
-                if current is not None and raw == "":
+            for name, column, cleaned, refused in text_cols:
+                if current is not None and column[i] == "":
                     continue
-                value, msg = cleaner(raw)
+                msg = refused.get(i) if refused else None
                 if msg:
                     err(row, labels[name], msg)
                 else:
-                    values[name] = value
+                    values[name] = cleaned[i]
             if c_date is not None:
                 raw = c_date[i]
                 if raw or current is None:
-                    raw, msg = parse_date_text(raw, date_order) if raw else (raw, None)
-                    value, msg = (None, msg) if msg else clean_date(raw)
+                    value, msg = hire_date(raw) if raw else clean_date(raw)
                     if msg:
                         err(row, labels["hire_date"], msg)
                     else:
