@@ -323,8 +323,9 @@ class License(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["staff", "state", "number"], name="license_unique"),
         ]
-        # The license expiry list and reminders read licenses by expiry date.
-        indexes = [models.Index(fields=["expires_on"], name="license_expires_on")]
+        # The license expiry list and reminders read licenses by expiry date; a page of the
+        # list, in (expiry, id) order, is read from the index and stops at the page's end.
+        indexes = [models.Index(fields=["expires_on", "id"], name="license_expires_id")]
 
     def __str__(self) -> str:
         return f"{self.state} {self.number}"

@@ -6,7 +6,7 @@ share; `staff_for` starts from the actor's scope and loads what a list row shows
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -110,11 +110,13 @@ def provider_condition() -> Q:
 def held_by(queryset, members):
     """Records of `queryset` (anything with a `staff` key) held by one of `members`.
 
-    A correlated EXISTS: each record looks its holder up by primary key, so the cost follows
-    the records read, not the size of the members' set (an `IN (subquery)` builds the whole
-    set first on SQLite).
+    Each record looks its holder up by primary key in a correlated subquery, so the cost
+    follows the records read, not the number of members: `IN (subquery)` builds the whole set
+    of members first on SQLite, and PostgreSQL turns `IN` and `EXISTS` into a join that may
+    scan every member. A scalar subquery is neither.
     """
-    return queryset.filter(Exists(members.order_by().filter(pk=OuterRef("staff_id"))))
+    holder = members.order_by().filter(pk=OuterRef("staff_id")).values("pk")
+    return queryset.filter(staff_id=Subquery(holder))
 
 
 def missing_condition(what: str) -> Q:
