@@ -233,16 +233,6 @@ def _chunks(seq, size=CHUNK):
         yield seq[start : start + size]
 
 
-class _Progress:
-    def __init__(self, total, on_progress):
-        self.total = max(total, 1)
-        self.on_progress = on_progress
-
-    def tick(self, i):
-        if self.on_progress is not None and i % 5000 == 0:
-            self.on_progress(i / self.total)
-
-
 # --- staff -----------------------------------------------------------------------------------
 
 STAFF_TEXT_FIELDS = ("first_name", "last_name", "display_name", "employee_id", "phone", "npi")
@@ -1012,13 +1002,12 @@ def _drop_unchanged_relations(plan: Plan) -> None:
 LOCATION_TEXT_FIELDS = tuple(f for f in LOCATION_AUDIT_FIELDS if f != "credentialing_enabled")
 
 
-def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
-    plan, cols, labels, updating = _start("locations", table, mode)
+def validate_locations(
+    table: Table, *, actor, mode: str, on_progress=None, keep_rows: bool = True
+) -> Plan:
+    plan, cols, labels, updating = _start("locations", table, mode, keep_rows)
     if cols is None:
         return plan
-    # An organization has at most thousands of locations: the rows are kept, read once.
-    table.rows = list(table.rows)
-    plan.total_rows = len(table.rows)
     org_id = actor.organization_id
     existing = {
         row["code"].lower(): row
@@ -1033,112 +1022,122 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
         for f in Location._meta.concrete_fields
         if f.name in LOCATION_TEXT_FIELDS or f.name == "credentialing_enabled"
     }
-    managers = _LocationManagers(actor, table, cols) if "managers" in cols else None
+    managers = _LocationManagers(actor) if "managers" in cols else None
     name_taken = _LOCATION_CONSTRAINTS["location_name_unique_ci"][1]
     code_taken = _LOCATION_CONSTRAINTS["location_code_unique_ci"][1]
     seen_codes: dict[str, int] = {}
     seen_names: dict[str, int] = {}
-    progress = _Progress(len(table.rows), on_progress)
-    for i, (row, cells) in enumerate(table.rows, start=1):
-        progress.tick(i)
-        n_errors = len(plan.errors)
-
-        def cell(key, cells=cells):
-            idx = cols.get(key)
-            return unneutralize(cells[idx].strip()) if idx is not None and idx < len(cells) else ""
-
-        code = cell("code")
-        current = existing.get(code.lower()) if code else None
-        if current is not None and not updating:
-            plan.error(row, labels["code"], code_taken)
-            current = None
-        if current is not None:
-            d = policy.explain(
-                actor,
-                P.MANAGE_LOCATIONS,
-                Location(
-                    **{k: current[k] for k in ("id", "name", "status")}, organization_id=org_id
-                ),
-            )
-            if not d.allowed:
-                plan.error(row, labels["code"], d.message)
-        values = {}
-        for name in LOCATION_TEXT_FIELDS:
-            if name not in cols:
-                if current is None:
-                    values[name] = defaults[name]
-                continue
-            raw = cell(name)
-            if raw == "" and (current is not None or defaults[name]):
-                if current is None:
-                    values[name] = defaults[name]
-                continue
-            if name == "status":
-                raw = raw.lower()
-            value, msg = clean[name](raw)
-            if msg:
-                plan.error(row, labels[name], msg)
-            else:
-                values[name] = value
-        if "credentialing_enabled" in cols:
-            text = cell("credentialing_enabled")
-            flag = parse_yes_no(text)
-            if flag is None:
-                plan.error(row, labels["credentialing_enabled"], f"Enter yes or no (not “{text}”).")
-            elif text or current is None:
-                values["credentialing_enabled"] = flag
-        elif current is None:
-            values["credentialing_enabled"] = False
-        manager_ids = None
+    # The file is read a batch of rows at a time, as for staff; what must hold across the
+    # whole file (each code and name once) is kept per key above.
+    for batch in table.batches():
+        if on_progress is not None:
+            on_progress(table.fraction())
         if managers:
-            now = managers.current.get(current["id"], ()) if current is not None else ()
-            manager_ids = managers.parse(cell("managers"), row, plan, labels, keep=now)
-        key = values.get("code", "").lower()
-        if key:
-            if key in seen_codes:
-                plan.error(
-                    row,
-                    labels["code"],
-                    f"This code appears more than once in the file (row {seen_codes[key]}).",
+            managers.learn(batch, cols["managers"])
+        for row, cells in batch:
+            n_errors = len(plan.errors)
+
+            def cell(key, cells=cells):
+                idx = cols.get(key)
+                return (
+                    unneutralize(cells[idx].strip()) if idx is not None and idx < len(cells) else ""
                 )
-            seen_codes[key] = row
-        lname = values.get("name", "").lower()
-        if lname:
-            owner = names.get(lname)
-            if owner is not None and (current is None or owner != current["id"]):
-                plan.error(row, labels["name"], name_taken)
-            elif lname in seen_names:
-                plan.error(
-                    row,
-                    labels["name"],
-                    f"This name appears more than once in the file (row {seen_names[lname]}).",
+
+            code = cell("code")
+            current = existing.get(code.lower()) if code else None
+            if current is not None and not updating:
+                plan.error(row, labels["code"], code_taken)
+                current = None
+            if current is not None:
+                d = policy.explain(
+                    actor,
+                    P.MANAGE_LOCATIONS,
+                    Location(
+                        **{k: current[k] for k in ("id", "name", "status")}, organization_id=org_id
+                    ),
                 )
-            seen_names[lname] = row
-        if len(plan.errors) != n_errors:
-            continue
-        if current is None:
-            plan.creates.append({"row": row, "values": values, "managers": manager_ids or []})
-        else:
-            changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
-            before = managers.current.get(current["id"], []) if managers else []
-            if manager_ids is not None:
-                # Managers the importer cannot see stay, as on the location's page.
-                manager_ids = [*manager_ids, *(m for m in before if m in managers.hidden)]
-            if manager_ids is not None and set(manager_ids) == set(before):
-                manager_ids = None
-            if changes or manager_ids is not None:
-                plan.updates.append(
-                    {
-                        "row": row,
-                        "id": current["id"],
-                        "changes": changes,
-                        "current": current,
-                        "managers": manager_ids,
-                        "managers_before": before,
-                    }
-                )
+                if not d.allowed:
+                    plan.error(row, labels["code"], d.message)
+            values = {}
+            for name in LOCATION_TEXT_FIELDS:
+                if name not in cols:
+                    if current is None:
+                        values[name] = defaults[name]
+                    continue
+                raw = cell(name)
+                if raw == "" and (current is not None or defaults[name]):
+                    if current is None:
+                        values[name] = defaults[name]
+                    continue
+                if name == "status":
+                    raw = raw.lower()
+                value, msg = clean[name](raw)
+                if msg:
+                    plan.error(row, labels[name], msg)
+                else:
+                    values[name] = value
+            if "credentialing_enabled" in cols:
+                text = cell("credentialing_enabled")
+                flag = parse_yes_no(text)
+                if flag is None:
+                    plan.error(
+                        row, labels["credentialing_enabled"], f"Enter yes or no (not “{text}”)."
+                    )
+                elif text or current is None:
+                    values["credentialing_enabled"] = flag
+            elif current is None:
+                values["credentialing_enabled"] = False
+            manager_ids = None
+            if managers:
+                now = managers.current.get(current["id"], ()) if current is not None else ()
+                manager_ids = managers.parse(cell("managers"), row, plan, labels, keep=now)
+            key = values.get("code", "").lower()
+            if key:
+                if key in seen_codes:
+                    plan.error(
+                        row,
+                        labels["code"],
+                        f"This code appears more than once in the file (row {seen_codes[key]}).",
+                    )
+                seen_codes[key] = row
+            lname = values.get("name", "").lower()
+            if lname:
+                owner = names.get(lname)
+                if owner is not None and (current is None or owner != current["id"]):
+                    plan.error(row, labels["name"], name_taken)
+                elif lname in seen_names:
+                    plan.error(
+                        row,
+                        labels["name"],
+                        f"This name appears more than once in the file (row {seen_names[lname]}).",
+                    )
+                seen_names[lname] = row
+            if len(plan.errors) != n_errors:
+                continue
+            if current is None:
+                plan.creates.append({"row": row, "values": values, "managers": manager_ids or []})
             else:
-                plan.unchanged += 1
+                changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
+                before = managers.current.get(current["id"], []) if managers else []
+                if manager_ids is not None:
+                    # Managers the importer cannot see stay, as on the location's page.
+                    manager_ids = [*manager_ids, *(m for m in before if m in managers.hidden)]
+                if manager_ids is not None and set(manager_ids) == set(before):
+                    manager_ids = None
+                if changes or manager_ids is not None:
+                    plan.updates.append(
+                        {
+                            "row": row,
+                            "id": current["id"],
+                            "changes": changes,
+                            "current": current,
+                            "managers": manager_ids,
+                            "managers_before": before,
+                        }
+                    )
+                else:
+                    plan.unchanged += 1
+    plan.total_rows = table.count
     plan.errors.sort(key=lambda e: e.row)
     plan.manager_labels = managers.labels if managers else {}
     return plan
@@ -1152,32 +1151,12 @@ class _LocationManagers:
     query per lookup, whatever the file's length. Managers the importer cannot see are kept.
     """
 
-    def __init__(self, actor, table: Table, cols: dict[str, int]):
-        idx = cols["managers"]
-        wanted = {
-            normalize_email(email.strip()).lower()
-            for _row, cells in table.rows
-            if idx < len(cells)
-            for email in _SPLIT.split(unneutralize(cells[idx].strip()))
-            if email.strip()
-        }
+    def __init__(self, actor):
+        self.actor = actor
         self.by_email: dict[str, int] = {}
         self.labels: dict[int, str] = {}
-        candidates = (
-            StaffMember.objects.visible_to(actor)
-            .exclude(status=Status.DEACTIVATED)
-            .annotate(email_lower=Lower("email"))
-        )
         self.denied: dict[int, str] = {}
-        for chunk in _chunks(sorted(wanted)):
-            for m in candidates.filter(email_lower__in=chunk).select_related(
-                "role", "primary_location"
-            ):
-                self.by_email[m.email_lower] = m.id
-                self.labels[m.id] = str(m)
-                decision = policy.explain_member(actor, m, P.MANAGE_LOCATIONS)
-                if not decision.allowed:
-                    self.denied[m.id] = decision.message
+        self.looked_up: set[str] = set()
         self.current: dict[int, list[int]] = {}
         through = Location.managers.through
         for loc_id, staff_id in through.objects.filter(
@@ -1193,12 +1172,36 @@ class _LocationManagers:
                 .values_list("id", flat=True)
             )
         self.hidden = named - seen
-        unlabelled = named - self.labels.keys()
-        for chunk in _chunks(sorted(unlabelled)):
+        for chunk in _chunks(sorted(named)):
             for m in StaffMember.objects.filter(id__in=chunk).only(
                 "id", "email", "first_name", "last_name"
             ):
                 self.labels[m.id] = str(m)
+
+    def learn(self, batch, idx: int) -> None:
+        """Look up the members the cells of one batch of rows name (those not looked up yet)."""
+        wanted = {
+            normalize_email(email.strip()).lower()
+            for _row, cells in batch
+            if idx < len(cells)
+            for email in _SPLIT.split(unneutralize(cells[idx].strip()))
+            if email.strip()
+        } - self.looked_up
+        self.looked_up |= wanted
+        candidates = (
+            StaffMember.objects.visible_to(self.actor)
+            .exclude(status=Status.DEACTIVATED)
+            .annotate(email_lower=Lower("email"))
+        )
+        for chunk in _chunks(sorted(wanted)):
+            for m in candidates.filter(email_lower__in=chunk).select_related(
+                "role", "primary_location"
+            ):
+                self.by_email[m.email_lower] = m.id
+                self.labels[m.id] = str(m)
+                decision = policy.explain_member(self.actor, m, P.MANAGE_LOCATIONS)
+                if not decision.allowed:
+                    self.denied[m.id] = decision.message
 
     def parse(self, text: str, row: int, plan: Plan, labels: dict, keep=()) -> list[int] | None:
         """The member ids a cell names (None for an empty cell: the managers stay).
@@ -1235,4 +1238,6 @@ def validate_table(
             table, actor=actor, mode=mode, on_progress=on_progress, keep_rows=keep_rows
         )
     policy.require(actor, P.MANAGE_LOCATIONS)
-    return validate_locations(table, actor=actor, mode=mode, on_progress=on_progress)
+    return validate_locations(
+        table, actor=actor, mode=mode, on_progress=on_progress, keep_rows=keep_rows
+    )
