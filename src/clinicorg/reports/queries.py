@@ -134,13 +134,13 @@ def _names(queryset, ranked: list) -> dict:
 
 
 def _staff_counts(everyone, locations) -> tuple[list[Row], list[Row], dict]:
-    """From one grouped scan of the (organization, status, location, role, NPI) index:
+    """From one grouped scan of the (organization, location, status, role, NPI) index:
     headcount per primary location (current staff, stacked by status), staff per status
     (everyone), and the current headcount with the providers missing an NPI or a primary
     taxonomy; then the names of the locations shown."""
     current = current_condition()
     grouped = (
-        everyone.values_list("status", "primary_location_id")
+        everyone.values_list("primary_location_id", "status")
         .annotate(
             n=Count("pk"),
             current=Count("pk", filter=current),
@@ -153,7 +153,7 @@ def _staff_counts(everyone, locations) -> tuple[list[Row], list[Row], dict]:
     per_status: dict[str, int] = {}
     counts = {"total": 0, "no_npi": 0, "no_taxonomy": 0}
     labels = dict(Status.choices)
-    for status, pk, n, n_current, no_npi, no_taxonomy in grouped:
+    for pk, status, n, n_current, no_npi, no_taxonomy in grouped:
         per_status[status] = per_status.get(status, 0) + n
         if n_current:
             row = rows.get(pk)

@@ -128,12 +128,7 @@ class StaffMember(AbstractBaseUser):
             ),
         ]
         indexes = [
-            # Filters by status. The dashboard counts per status and location, and the
-            # providers (by role) without an NPI, from this index alone.
-            models.Index(
-                fields=["organization", "status", "primary_location", "role", "npi"],
-                name="staff_org_status_loc_role",
-            ),
+            models.Index(fields=["organization", "status"], name="staff_org_status"),
             # The Employee Center filters by location (and status) and sorts by name: these
             # serve both from the index, on SQLite's planner and PostgreSQL's alike.
             models.Index(
@@ -152,6 +147,13 @@ class StaffMember(AbstractBaseUser):
                 name="staff_org_loc_name",
             ),
             models.Index(fields=["organization", "last_name", "first_name"], name="staff_org_name"),
+            # The dashboard counts per location and status, and the providers (by role)
+            # without an NPI, from this index alone (seeking the locations of a
+            # location-limited reader).
+            models.Index(
+                fields=["organization", "primary_location", "status", "role", "npi"],
+                name="staff_org_loc_status_role",
+            ),
             # The dashboard's headcounts: department, position and category grouped together,
             # read from the index alone (the primary location too, for a location-limited
             # reader), in its order.
