@@ -419,6 +419,11 @@ def _columns(rows: list, cols: dict[str, int]) -> dict[str, list[str]]:
     return out
 
 
+def _per_text(column: list[str], decide) -> dict:
+    """{text: decide(text)} for each distinct text of a column."""
+    return {text: decide(text) for text in set(column)}
+
+
 class _RefMemo:
     """(id, message) for a value referring to a record by code or name, computed once per
     distinct text. `refs` maps the lowercased text to the record; `not_found(text)` says
@@ -544,10 +549,12 @@ class _Scope:
         return loc
 
     def _memoized(self, key, decide) -> str | None:
-        if key not in self._memo:
+        try:
+            return self._memo[key]
+        except KeyError:
             decision = decide()
-            self._memo[key] = None if decision.allowed else decision.message
-        return self._memo[key]
+            message = self._memo[key] = None if decision.allowed else decision.message
+            return message
 
     def may_see(self, found: dict) -> bool:
         return found["id"] in self.visible_ids
@@ -730,11 +737,19 @@ def validate_staff(
             if name in data
         ]
         c_location, c_role = col("primary_location"), col("role")
+        # Codes, names and numbers repeat down a column: each distinct text is decided once
+        # per batch, then looked up per row.
+        location_of, role_of = _per_text(c_location, ref_location), _per_text(c_role, ref_role)
         named_cols = [
-            (f, col(f), ref_named[f]) for f in ("department", "position", "category") if f in data
+            (f, col(f), _per_text(col(f), ref_named[f]))
+            for f in ("department", "position", "category")
+            if f in data
         ]
         c_date = col("hire_date") if "hire_date" in data else None
-        int_cols = [(name, col(name), clean_int[name]) for name in ("capacity", "scheduling_step")]
+        int_cols = [
+            (name, col(name), _per_text(col(name), clean_int[name]))
+            for name in ("capacity", "scheduling_step")
+        ]
         c_supervisor = col("supervisor") if "supervisor" in data else None
         c_extra = col("extra_locations") if "extra_locations" in data else None
         c_tax = col("taxonomies") if "taxonomies" in data else None
@@ -782,13 +797,13 @@ def validate_staff(
                         err(row, labels["hire_date"], msg)
                     else:
                         values["hire_date"] = value
-            for name, column, cleaner in int_cols:
+            for name, column, cleaned in int_cols:
                 raw = column[i]
                 if raw == "":
                     if current is None:
                         values[name] = defaults[name]
                     continue
-                value, msg = cleaner(raw)
+                value, msg = cleaned[raw]
                 if msg:
                     err(row, labels[name], msg)
                 else:
@@ -796,7 +811,7 @@ def validate_staff(
             # References, by code or name, with the single-record rule for each.
             code = c_location[i]
             if code or current is None:
-                loc_id, msg = ref_location(code)
+                loc_id, msg = location_of[code]
                 if msg is None:
                     is_change = current is None or current["primary_location_id"] != loc_id
                     msg = rule("primary_location", loc_id, location_by_id, is_change)
@@ -811,7 +826,7 @@ def validate_staff(
                     err(row, labels["email"], msg)
             role_text = c_role[i]
             if role_text or current is None:
-                role_id, msg = ref_role(role_text)
+                role_id, msg = role_of[role_text]
                 if msg is None and (current is None or current["role_id"] != role_id):
                     msg = grant_denial(role_id)
                 if msg:
@@ -824,13 +839,13 @@ def validate_staff(
                         and role_id not in lookups.admin_role_ids
                     ):
                         demoted.append((row, current["id"]))
-            for fname, column, resolver in named_cols:
+            for fname, column, resolved in named_cols:
                 text = column[i]
                 if not text:
                     if current is None:
                         values[f"{fname}_id"] = None
                     continue
-                ref_id, msg = resolver(text)
+                ref_id, msg = resolved[text]
                 if msg is None:
                     is_change = current is None or current[f"{fname}_id"] != ref_id
                     msg = rule(fname, ref_id, named_by_id[fname], is_change)
