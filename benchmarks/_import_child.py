@@ -21,6 +21,13 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process so far (user + system): unlike wall-clock time, not
+    stretched by other work on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv) -> int:
     args = json.loads(argv[0])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinicorg.settings")
@@ -34,6 +41,7 @@ def main(argv) -> int:
         settings.IMPORT_MAX_UPLOAD_BYTES = 2 * 1024**3
         settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 8 * 1024**3
     start_rss = _peak_mb()
+    start_cpu = _cpu_s()
     what = args["what"]
     if what == "floor":
         from pathlib import Path
@@ -45,6 +53,7 @@ def main(argv) -> int:
     else:
         out = _job(args, dry=what in ("dry_run", "trap"))
     out["start_rss_mb"] = start_rss
+    out["cpu_s"] = round(_cpu_s() - start_cpu, 2)
     out["peak_rss_mb"] = _peak_mb()
     print(json.dumps(out, default=str), flush=True)
     return 0

@@ -153,3 +153,22 @@ def test_deactivated_members_licenses_are_not_listed(licensed, admin):
     numbers = _numbers(signed_in(admin).get(f"{PAGE}?window=365&show=expired"))
     assert "GONE-3" not in numbers
     assert Status.DEACTIVATED  # the holder of GONE-3 is deactivated in the fixture
+
+
+def test_the_location_filter_lists_each_visible_location_escaped_and_keeps_the_choice(
+    licensed, world, admin, acme
+):
+    from clinicorg.directory import actions as directory
+
+    odd = directory.create_location(
+        {"name": '<b>"Odd" & Sons</b>', "code": "ODD"}, actor=acme.system
+    )
+    page = signed_in(admin).get(f"{PAGE}?location={acme.branch.pk}").content.decode()
+    escaped = "&lt;b&gt;&quot;Odd&quot; &amp; Sons&lt;/b&gt;"
+    assert f'<option value="{odd.pk}">{escaped}</option>' in page
+    assert f'<option value="{acme.branch.pk}" selected>{acme.branch.name}</option>' in page
+    assert '<b>"Odd"' not in page
+    # A manager limited to the branch is offered the branch only.
+    limited = signed_in(world["manager"]).get(PAGE).content.decode()
+    assert f'<option value="{acme.branch.pk}">' in limited
+    assert f'<option value="{acme.main.pk}"' not in limited

@@ -434,6 +434,29 @@ def test_locations_import_reports_duplicate_codes_names_and_bad_values(acme, adm
     assert any(m.startswith("row 5, column Place of service:") for m in got)
 
 
+def test_a_locations_file_longer_than_a_read_batch_is_checked_and_written_whole(acme, admin):
+    from clinicorg.transfer.readers import BATCH
+
+    ann = acme.member("ann@acme.test", first_name="Ann", last_name="Ames")
+    n = BATCH + 300
+    rows = [{"Code": f"L{i:05d}", "Name": f"Site {i}"} for i in range(n)]
+    # A manager named only in the last batch; a code repeated across batches.
+    rows[-1]["Manager emails"] = "ann@acme.test"
+    rows.append({"Code": "L00003", "Name": "Late twin"})
+    job = preview(csv_bytes(rows, LOCATION_HEADERS), admin, kind="locations")
+    assert messages_of(job) == [
+        f"row {n + 2}, column Code: This code appears more than once in the file (row 5)."
+    ]
+    assert job.total_rows == n + 1
+
+    job = preview(csv_bytes(rows[:-1], LOCATION_HEADERS), admin, kind="locations")
+    assert job.summary() == {"create": n, "update": 0, "unchanged": 0, "errors": 0}
+    actions.commit_import(job, actor=admin)
+    assert Location.objects.filter(organization=acme.org, code__startswith="L").count() == n
+    last = Location.objects.get(organization=acme.org, code=f"L{n - 1:05d}")
+    assert list(last.managers.all()) == [ann]
+
+
 def test_nobody_hands_out_by_import_a_role_with_permissions_they_lack(acme):
     from clinicorg.access.actions import create_role
     from clinicorg.access.catalogue import P

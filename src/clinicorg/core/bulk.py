@@ -17,11 +17,16 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+# SQLite's page cache for bulk writes, in KiB. It is memory of the writing process: at 256 MB
+# an import of 100,000 members peaked at 410 MB.
+SQLITE_CACHE_KIB = 64 * 1024
+
+
 def prepare_connection() -> None:
-    """SQLite: a page cache large enough to keep the indexes of a large insert in memory."""
+    """SQLite: a page cache that keeps most of a large insert's index pages in memory."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
-            cur.execute("PRAGMA cache_size = -262144")
+            cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
 
 def allocate_ids(model, count: int) -> list[int]:

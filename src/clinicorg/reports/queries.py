@@ -35,7 +35,9 @@ from clinicorg.staff.queries import (
     MISSING_TAXONOMY,
     NONE,
     STATUS_ALL,
+    current_condition,
     filter_staff,
+    held_by,
     invitation_state_filter,
     missing_condition,
 )
@@ -102,63 +104,118 @@ def _q(**params) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
-def _top(rows: list[Row], noun: str) -> list[Row]:
-    """The TOP largest rows; the rest summed into a last row without a link."""
-    rows.sort(key=lambda r: -r.value)
-    if len(rows) <= TOP:
-        return rows
-    rest = rows[TOP - 1 :]
-    other = Row(f"{len(rest)} other {noun}", sum(r.value for r in rest))
-    return [*rows[: TOP - 1], other]
+def _ranked(items) -> list:
+    """(key, row) pairs, largest row first; ties in the order of their keys (None first)."""
+    return sorted(items, key=lambda kr: (-kr[1].value, kr[0] is not None, kr[0] or 0))
 
 
-def _name(rows: list[Row], ids: list, names: dict, none_label: str = "") -> None:
-    for row, pk in zip(rows, ids, strict=False):
-        row.label = none_label if pk is None else names.get(pk, row.label)
+def _top(ranked: list, noun: str, param: str) -> list[Row]:
+    """The TOP first of `ranked` (key, row) pairs, each row linked to the list filtered by
+    `param` = its key (NONE for no key); beyond TOP, the rest summed into a last row without
+    a link. Links are built for the rows shown only: an organization has a thousand
+    locations."""
+    shown, tail = ranked, []
+    if len(ranked) > TOP:
+        shown, rest = ranked[: TOP - 1], ranked[TOP - 1 :]
+        tail = [Row(f"{len(rest)} other {noun}", sum(row.value for _key, row in rest))]
+    for key, row in shown:
+        row.query = _q(**{param: NONE if key is None else key})
+    return [row for _key, row in shown] + tail
 
 
-def _by_location(current, locations) -> list[Row]:
-    """Headcount per primary location, stacked by status: one grouped query read from the
-    (organization, location, status) index, then the names of the locations shown."""
-    grouped = current.values_list("primary_location_id", "status").annotate(n=Count("pk"))
+def _name(ranked: list, names: dict, none_label: str = "") -> None:
+    for key, row in ranked[:TOP]:
+        row.label = none_label if key is None else names.get(key, row.label)
+
+
+def _names(queryset, ranked: list) -> dict:
+    ids = [key for key, _row in ranked[:TOP] if key is not None]
+    return dict(queryset.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _staff_counts(everyone, locations) -> tuple[list[Row], list[Row], dict]:
+    """From one grouped scan of the (organization, location, status, role, NPI) index:
+    headcount per primary location (current staff, stacked by status), staff per status
+    (everyone), and the current headcount with the providers missing an NPI or a primary
+    taxonomy; then the names of the locations shown."""
+    current = current_condition()
+    grouped = (
+        everyone.values_list("primary_location_id", "status")
+        .annotate(
+            n=Count("pk"),
+            current=Count("pk", filter=current),
+            no_npi=Count("pk", filter=current & missing_condition(MISSING_NPI)),
+            no_taxonomy=Count("pk", filter=current & missing_condition(MISSING_TAXONOMY)),
+        )
+        .order_by()
+    )
     rows: dict[int, Row] = {}
+    per_status: dict[str, int] = {}
+    counts = {"total": 0, "no_npi": 0, "no_taxonomy": 0}
     labels = dict(Status.choices)
-    for pk, status, n in grouped.order_by():
-        row = rows.setdefault(pk, Row("", 0, _q(location=pk)))
-        row.value += n
-        row.segments.append((status, labels.get(status, status), n))
+    for pk, status, n, n_current, no_npi, no_taxonomy in grouped:
+        per_status[status] = per_status.get(status, 0) + n
+        if n_current:
+            row = rows.get(pk)
+            if row is None:
+                row = rows[pk] = Row("", 0)
+            row.value += n_current
+            row.segments.append((status, labels.get(status, status), n_current))
+            counts["total"] += n_current
+            counts["no_npi"] += no_npi
+            counts["no_taxonomy"] += no_taxonomy
     order = {s: i for i, s in enumerate(Status.values)}
     for row in rows.values():
         row.segments.sort(key=lambda s: order.get(s[0], 99))
-    ranked = sorted(rows.items(), key=lambda item: -item[1].value)
-    shown = [pk for pk, _row in ranked[:TOP]]
-    _name([r for _pk, r in ranked[:TOP]], shown, _names(locations, shown))
-    return _top([r for _pk, r in ranked], "locations")
-
-
-def _names(queryset, ids) -> dict:
-    return dict(queryset.filter(pk__in=[i for i in ids if i is not None]).values_list("pk", "name"))
-
-
-def _by_named(current, fk: str, model, actor, none_label: str, noun: str) -> list[Row]:
-    """Headcount per department (position, category): grouped on the (organization, fk,
-    status) index, then the names of the records shown, read through their scope."""
-    grouped = current.values_list(f"{fk}_id").annotate(n=Count("pk")).order_by()
-    ranked = sorted(grouped, key=lambda g: -g[1])
-    rows = [Row("", n, _q(**{fk: NONE if pk is None else pk})) for pk, n in ranked]
-    shown = [pk for pk, _n in ranked[:TOP]]
-    _name(rows, shown, _names(model.objects.visible_to(actor), shown), none_label)
-    return _top(rows, noun)
-
-
-def _by_status(everyone) -> list[Row]:
-    counts = dict(everyone.values_list("status").annotate(n=Count("pk")).order_by())
-    return [
+    ranked = _ranked(rows.items())
+    _name(ranked, _names(locations, ranked))
+    by_status = [
         # One segment each, so that the bar takes its status's colour.
         Row(label, n, _q(status=value), [(value, label, n)])
         for value, label in Status.choices
-        for n in [counts.get(value, 0)]
+        for n in [per_status.get(value, 0)]
     ]
+    return _top(ranked, "locations", "location"), by_status, counts
+
+
+# Headcount per department, position and category:
+# (key, model, label of members without one, plural, title, column heading).
+NAMED = (
+    (
+        "department",
+        Department,
+        "No department",
+        "departments",
+        "Headcount by department",
+        "Department",
+    ),
+    ("position", Position, "No position", "positions", "Headcount by position", "Position"),
+    (
+        "category",
+        EmployeeCategory,
+        "No category",
+        "categories",
+        "Headcount by employee category",
+        "Category",
+    ),
+)
+
+
+def _by_named(current, actor) -> dict[str, list[Row]]:
+    """Headcount per department, position and category, from one scan grouped by the three
+    together (the organization's combinations, read in the order of their index), summed
+    here per key; then the names of the records shown, read through their scope."""
+    keys = [f"{key}_id" for key, *_rest in NAMED]
+    counts: list[dict] = [{} for _ in NAMED]
+    for *ids, n in current.values_list(*keys).annotate(n=Count("pk")).order_by():
+        for per_key, pk in zip(counts, ids, strict=True):
+            per_key[pk] = per_key.get(pk, 0) + n
+    out = {}
+    for (key, model, none_label, noun, _title, _head), per_key in zip(NAMED, counts, strict=True):
+        ranked = _ranked((pk, Row("", n)) for pk, n in per_key.items())
+        _name(ranked, _names(model.objects.visible_to(actor), ranked), none_label)
+        out[key] = _top(ranked, noun, key)
+    return out
 
 
 def dashboard(actor, *, now=None) -> Dashboard:
@@ -171,48 +228,17 @@ def dashboard(actor, *, now=None) -> Dashboard:
         out.shows_staff = True
         staff = StaffMember.objects.visible_to(actor)
         current = filter_staff(staff).order_by()
-        out.tables = [
-            Table(
-                "location",
-                "Headcount by location",
-                _by_location(current, Location.objects.visible_to(actor)),
-                stacked=True,
-                head="Location",
-            ),
-            Table(
-                "department",
-                "Headcount by department",
-                _by_named(current, "department", Department, actor, "No department", "departments"),
-                head="Department",
-            ),
-            Table(
-                "position",
-                "Headcount by position",
-                _by_named(current, "position", Position, actor, "No position", "positions"),
-                head="Position",
-            ),
-            Table(
-                "category",
-                "Headcount by employee category",
-                _by_named(
-                    current, "category", EmployeeCategory, actor, "No category", "categories"
-                ),
-                head="Category",
-            ),
-            Table(
-                "status",
-                "Staff by status",
-                _by_status(filter_staff(staff, status=STATUS_ALL)),
-                head="Status",
-            ),
-        ]
-        counts = current.aggregate(
-            total=Count("pk"),
-            no_npi=Count("pk", filter=missing_condition(MISSING_NPI)),
-            no_taxonomy=Count("pk", filter=missing_condition(MISSING_TAXONOMY)),
+        by_location, by_status, counts = _staff_counts(
+            filter_staff(staff, status=STATUS_ALL).order_by(), Location.objects.visible_to(actor)
         )
+        named = _by_named(current, actor)
+        out.tables = [
+            Table("location", "Headcount by location", by_location, stacked=True, head="Location"),
+            *(Table(key, title, named[key], head=head) for key, *_, title, head in NAMED),
+            Table("status", "Staff by status", by_status, head="Status"),
+        ]
         # Counted from the invitations (few) of the members in scope (many), per member.
-        invited = Invitation.objects.filter(staff__in=current.values("pk"))
+        invited = held_by(Invitation.objects.all(), current)
         counts |= invited.aggregate(
             **{
                 state: Count("staff", distinct=True, filter=invitation_state_filter(state, now))
@@ -357,8 +383,7 @@ def filter_licenses(
 
 def licenses_in_scope(actor):
     """Licenses of the current (not deactivated) staff the actor may see."""
-    holders = filter_staff(StaffMember.objects.visible_to(actor)).order_by().values("pk")
-    return License.objects.filter(staff__in=holders)
+    return held_by(License.objects.all(), filter_staff(StaffMember.objects.visible_to(actor)))
 
 
 def licenses_for(actor, *, today: date, **filters):

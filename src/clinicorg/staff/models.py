@@ -147,19 +147,26 @@ class StaffMember(AbstractBaseUser):
                 name="staff_org_loc_name",
             ),
             models.Index(fields=["organization", "last_name", "first_name"], name="staff_org_name"),
-            # The dashboard's headcounts group by each of these: read from the index alone
-            # (the primary location too, for a location-limited reader), in its order.
+            # The dashboard counts per location and status, and the providers (by role)
+            # without an NPI, from this index alone (seeking the locations of a
+            # location-limited reader).
             models.Index(
-                fields=["organization", "department", "status", "primary_location"],
-                name="staff_org_dept",
+                fields=["organization", "primary_location", "status", "role", "npi"],
+                name="staff_org_loc_status_role",
             ),
+            # The dashboard's headcounts: department, position and category grouped together,
+            # read from the index alone (the primary location too, for a location-limited
+            # reader), in its order.
             models.Index(
-                fields=["organization", "position", "status", "primary_location"],
-                name="staff_org_position",
-            ),
-            models.Index(
-                fields=["organization", "category", "status", "primary_location"],
-                name="staff_org_category",
+                fields=[
+                    "organization",
+                    "department",
+                    "position",
+                    "category",
+                    "status",
+                    "primary_location",
+                ],
+                name="staff_org_dept_pos_cat",
             ),
         ]
 
@@ -336,8 +343,9 @@ class License(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["staff", "state", "number"], name="license_unique"),
         ]
-        # The license expiry list and reminders read licenses by expiry date.
-        indexes = [models.Index(fields=["expires_on"], name="license_expires_on")]
+        # The license expiry list and reminders read licenses by expiry date; a page of the
+        # list, in (expiry, id) order, is read from the index and stops at the page's end.
+        indexes = [models.Index(fields=["expires_on", "id"], name="license_expires_id")]
 
     def __str__(self) -> str:
         return f"{self.state} {self.number}"

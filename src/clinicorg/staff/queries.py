@@ -6,7 +6,7 @@ share; `staff_for` starts from the actor's scope and loads what a list row shows
 
 from datetime import timedelta
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -101,9 +101,31 @@ def invitation_condition(state: str, now=None) -> Q:
     return Q(Exists(mine.filter(invitation_state_filter(state, now))))
 
 
+def current_condition() -> Q:
+    """Current members: everyone but the deactivated (the STATUS_CURRENT filter)."""
+    return ~Q(status=Status.DEACTIVATED)
+
+
+def provider_condition() -> Q:
+    """Providers: members of a clinical role (`Role.is_clinical`)."""
+    return Q(role__in=Role.objects.clinical().values("pk"))
+
+
+def held_by(queryset, members):
+    """Records of `queryset` (anything with a `staff` key) held by one of `members`.
+
+    Each record looks its holder up by primary key in a correlated subquery, so the cost
+    follows the records read, not the number of members: `IN (subquery)` builds the whole set
+    of members first on SQLite, and PostgreSQL turns `IN` and `EXISTS` into a join that may
+    scan every member. A scalar subquery is neither.
+    """
+    holder = members.order_by().filter(pk=OuterRef("staff_id")).values("pk")
+    return queryset.filter(staff_id=Subquery(holder))
+
+
 def missing_condition(what: str) -> Q:
     """Providers (members of a clinical role) missing `what` (one of MISSING_FILTERS)."""
-    providers = Q(role__in=Role.objects.clinical().values("pk"))
+    providers = provider_condition()
     if what == MISSING_NPI:
         return providers & Q(npi="")
     if what == MISSING_TAXONOMY:
@@ -155,7 +177,7 @@ def filter_staff(
         queryset = queryset.filter(pk__in=wanted)
     status = (status or "").strip()
     if status == STATUS_CURRENT:
-        queryset = queryset.exclude(status=Status.DEACTIVATED)
+        queryset = queryset.filter(current_condition())
     elif status in Status.values:
         queryset = queryset.filter(status=status)
     elif status != STATUS_ALL:

@@ -241,7 +241,8 @@ def _open_csv(path, lim):
                 row, n = next_row()
                 if row is None:
                     break
-                if "\x00" in "".join(row):
+                joined = "".join(row)
+                if "\x00" in joined:
                     raise FileRejected("The file contains binary data; it is not a CSV file.")
                 if len(row) != width:
                     if len(row) > width and not "".join(row[width:]).strip():
@@ -254,7 +255,7 @@ def _open_csv(path, lim):
                             "delimiter is missing or extra, or a quote is not closed. Fix the "
                             "row and upload the file again."
                         )
-                if not "".join(row).strip():
+                if not joined.strip():
                     continue
                 batch.append((n, row))
                 if len(batch) >= BATCH:

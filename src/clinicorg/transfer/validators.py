@@ -13,6 +13,7 @@ the number unchanged, and the errors as (row, column, message).
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import zip_longest
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, MaxLengthValidator, RegexValidator
@@ -171,10 +172,14 @@ class FieldCleaner:
         self.field = field = model._meta.get_field(name)
         self.memo: dict | None = {} if memo else None
         self.fast = None
+        # The length every value up to which passes, when a length is all the field checks.
+        self.max_length: int | None = None
         if isinstance(field, CharField) and not field.choices:
             checks = [_fast_check(v) for v in field.validators]
             if all(c is not None for c in checks):
                 self.fast = checks
+            if field.validators and all(type(v) is MaxLengthValidator for v in field.validators):
+                self.max_length = min(v.limit_value for v in field.validators)
         self.empty = self._clean("")
 
     def _clean(self, value):
@@ -203,21 +208,30 @@ class FieldCleaner:
             memo[value] = result
         return result
 
+    def column(self, values: list[str]) -> tuple[list, dict[int, str]]:
+        """Each value of a column as `__call__` cleans it, and {index: message} of those
+        refused. A column whose longest value fits a length-only field is taken as it is, in
+        one pass over the lengths."""
+        empty_value, empty_message = self.empty
+        if self.max_length is not None and max(map(len, values), default=0) <= self.max_length:
+            if empty_message is not None:
+                return values, {i: empty_message for i, v in enumerate(values) if not v}
+            if empty_value == "":
+                return values, {}
+            return [v if v else empty_value for v in values], {}
+        cleaned, errors = [], {}
+        for i, value in enumerate(values):
+            value, message = self(value)
+            cleaned.append(value)
+            if message is not None:
+                errors[i] = message
+        return cleaned, errors
+
 
 def _chunks(seq, size=CHUNK):
     seq = list(seq)
     for start in range(0, len(seq), size):
         yield seq[start : start + size]
-
-
-class _Progress:
-    def __init__(self, total, on_progress):
-        self.total = max(total, 1)
-        self.on_progress = on_progress
-
-    def tick(self, i):
-        if self.on_progress is not None and i % 5000 == 0:
-            self.on_progress(i / self.total)
 
 
 # --- staff -----------------------------------------------------------------------------------
@@ -399,18 +413,23 @@ def audit_name(attname: str) -> str:
     return attname[:-3] if attname in _FK_ATTNAMES else attname
 
 
-def _columns(rows: list, width: int, cols: dict[str, int]) -> dict[str, list[str]]:
-    """Each mapped column as a list of stripped cell texts, one per data row."""
-    for _n, cells in rows:
-        if len(cells) < width:
-            cells.extend([""] * (width - len(cells)))
+def _columns(rows: list, cols: dict[str, int]) -> dict[str, list[str]]:
+    """Each mapped column as a list of stripped cell texts, one per data row (a short row's
+    missing cells read as empty)."""
+    by_column = list(zip_longest(*(cells for _n, cells in rows), fillvalue=""))
     out = {}
     for key, idx in cols.items():
-        values = [cells[idx].strip() for _n, cells in rows]
-        for j in [j for j, v in enumerate(values) if v[:1] == "'"]:
-            values[j] = unneutralize(values[j])
+        values = list(map(str.strip, by_column[idx])) if idx < len(by_column) else [""] * len(rows)
+        if "\x00'" in "\x00" + "\x00".join(values):
+            for j in [j for j, v in enumerate(values) if v[:1] == "'"]:
+                values[j] = unneutralize(values[j])
         out[key] = values
     return out
+
+
+def _per_text(column: list[str], decide) -> dict:
+    """{text: decide(text)} for each distinct text of a column."""
+    return {text: decide(text) for text in set(column)}
 
 
 class _RefMemo:
@@ -544,10 +563,12 @@ class _Scope:
         return loc
 
     def _memoized(self, key, decide) -> str | None:
-        if key not in self._memo:
+        try:
+            return self._memo[key]
+        except KeyError:
             decision = decide()
-            self._memo[key] = None if decision.allowed else decision.message
-        return self._memo[key]
+            message = self._memo[key] = None if decision.allowed else decision.message
+            return message
 
     def may_see(self, found: dict) -> bool:
         return found["id"] in self.visible_ids
@@ -617,7 +638,6 @@ def validate_staff(
     org_id = actor.organization_id
     lookups = StaffLookups(org_id)
     required = {c.key for c in COLUMNS["staff"] if c.required}
-    width = len(table.headers)
     date_order = _date_order(org_id)
     # Who the actor may see: members and locations outside their scope read as unknown, so a
     # file learns nothing about them (an outside member's email is "taken", as another
@@ -669,9 +689,31 @@ def validate_staff(
     }
     named_by_id = lookups.named_by_id
 
+    decided: dict = {}
+
     def rule(field, ref_id, by_id, is_change):
-        """The single-record rule for a reference (staff.rules.reference_error), per row."""
-        return reference_error(field, by_id[ref_id], org_id, changing=is_change)
+        """The single-record rule for a reference (staff.rules.reference_error), decided once
+        per record and kind of change."""
+        key = (field, ref_id, is_change)
+        try:
+            return decided[key]
+        except KeyError:
+            msg = decided[key] = reference_error(field, by_id[ref_id], org_id, changing=is_change)
+            return msg
+
+    dates: dict[str, tuple] = {}
+
+    def hire_date(raw):
+        """(date, None) or (None, message) for a hire date cell, decided once per text."""
+        try:
+            return dates[raw]
+        except KeyError:
+            pass
+        text, msg = parse_date_text(raw, date_order)
+        result = (None, msg) if msg else clean_date(text)
+        if len(dates) < 100_000:
+            dates[raw] = result
+        return result
 
     supervisor_of = scope.supervisor_chain() if "supervisor" in cols and updating else {}
     seen_emails: dict[str, int] = {}
@@ -688,7 +730,7 @@ def validate_staff(
     for batch in table.batches():
         if on_progress is not None:
             on_progress(table.fraction())
-        data = _columns(batch, width, cols)
+        data = _columns(batch, cols)
         for key in [k for k, values in data.items() if k not in required and not any(values)]:
             # An empty column means the same as an absent one (defaults; unchanged on update).
             del data[key]
@@ -703,13 +745,25 @@ def validate_staff(
         existing = _existing_by_email({e.lower() for e in emails_in if e})
         visible_ids = scope.see(existing)
         held_codes = scope.taxonomy_held(visible_ids) if "taxonomies" in data and updating else {}
-        text_cols = [(name, col(name), clean[name]) for name in STAFF_TEXT_FIELDS if name in data]
+        text_cols = [
+            (name, col(name), *clean[name].column(col(name)))
+            for name in STAFF_TEXT_FIELDS
+            if name in data
+        ]
         c_location, c_role = col("primary_location"), col("role")
+        # Codes, names and numbers repeat down a column: each distinct text is decided once
+        # per batch, then looked up per row.
+        location_of, role_of = _per_text(c_location, ref_location), _per_text(c_role, ref_role)
         named_cols = [
-            (f, col(f), ref_named[f]) for f in ("department", "position", "category") if f in data
+            (f, col(f), _per_text(col(f), ref_named[f]))
+            for f in ("department", "position", "category")
+            if f in data
         ]
         c_date = col("hire_date") if "hire_date" in data else None
-        int_cols = [(name, col(name), clean_int[name]) for name in ("capacity", "scheduling_step")]
+        int_cols = [
+            (name, col(name), _per_text(col(name), clean_int[name]))
+            for name in ("capacity", "scheduling_step")
+        ]
         c_supervisor = col("supervisor") if "supervisor" in data else None
         c_extra = col("extra_locations") if "extra_locations" in data else None
         c_tax = col("taxonomies") if "taxonomies" in data else None
@@ -741,31 +795,29 @@ def validate_staff(
                     else:
                         current = found
                 values["email"] = email if current is None else current["email"]
-            for name, column, cleaner in text_cols:
-                raw = column[i]
-                if current is not None and raw == "":
+            for name, column, cleaned, refused in text_cols:
+                if current is not None and column[i] == "":
                     continue
-                value, msg = cleaner(raw)
+                msg = refused.get(i) if refused else None
                 if msg:
                     err(row, labels[name], msg)
                 else:
-                    values[name] = value
+                    values[name] = cleaned[i]
             if c_date is not None:
                 raw = c_date[i]
                 if raw or current is None:
-                    raw, msg = parse_date_text(raw, date_order) if raw else (raw, None)
-                    value, msg = (None, msg) if msg else clean_date(raw)
+                    value, msg = hire_date(raw) if raw else clean_date(raw)
                     if msg:
                         err(row, labels["hire_date"], msg)
                     else:
                         values["hire_date"] = value
-            for name, column, cleaner in int_cols:
+            for name, column, cleaned in int_cols:
                 raw = column[i]
                 if raw == "":
                     if current is None:
                         values[name] = defaults[name]
                     continue
-                value, msg = cleaner(raw)
+                value, msg = cleaned[raw]
                 if msg:
                     err(row, labels[name], msg)
                 else:
@@ -773,7 +825,7 @@ def validate_staff(
             # References, by code or name, with the single-record rule for each.
             code = c_location[i]
             if code or current is None:
-                loc_id, msg = ref_location(code)
+                loc_id, msg = location_of[code]
                 if msg is None:
                     is_change = current is None or current["primary_location_id"] != loc_id
                     msg = rule("primary_location", loc_id, location_by_id, is_change)
@@ -788,7 +840,7 @@ def validate_staff(
                     err(row, labels["email"], msg)
             role_text = c_role[i]
             if role_text or current is None:
-                role_id, msg = ref_role(role_text)
+                role_id, msg = role_of[role_text]
                 if msg is None and (current is None or current["role_id"] != role_id):
                     msg = grant_denial(role_id)
                 if msg:
@@ -801,13 +853,13 @@ def validate_staff(
                         and role_id not in lookups.admin_role_ids
                     ):
                         demoted.append((row, current["id"]))
-            for fname, column, resolver in named_cols:
+            for fname, column, resolved in named_cols:
                 text = column[i]
                 if not text:
                     if current is None:
                         values[f"{fname}_id"] = None
                     continue
-                ref_id, msg = resolver(text)
+                ref_id, msg = resolved[text]
                 if msg is None:
                     is_change = current is None or current[f"{fname}_id"] != ref_id
                     msg = rule(fname, ref_id, named_by_id[fname], is_change)
@@ -979,13 +1031,12 @@ def _drop_unchanged_relations(plan: Plan) -> None:
 LOCATION_TEXT_FIELDS = tuple(f for f in LOCATION_AUDIT_FIELDS if f != "credentialing_enabled")
 
 
-def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> Plan:
-    plan, cols, labels, updating = _start("locations", table, mode)
+def validate_locations(
+    table: Table, *, actor, mode: str, on_progress=None, keep_rows: bool = True
+) -> Plan:
+    plan, cols, labels, updating = _start("locations", table, mode, keep_rows)
     if cols is None:
         return plan
-    # An organization has at most thousands of locations: the rows are kept, read once.
-    table.rows = list(table.rows)
-    plan.total_rows = len(table.rows)
     org_id = actor.organization_id
     existing = {
         row["code"].lower(): row
@@ -1000,112 +1051,122 @@ def validate_locations(table: Table, *, actor, mode: str, on_progress=None) -> P
         for f in Location._meta.concrete_fields
         if f.name in LOCATION_TEXT_FIELDS or f.name == "credentialing_enabled"
     }
-    managers = _LocationManagers(actor, table, cols) if "managers" in cols else None
+    managers = _LocationManagers(actor) if "managers" in cols else None
     name_taken = _LOCATION_CONSTRAINTS["location_name_unique_ci"][1]
     code_taken = _LOCATION_CONSTRAINTS["location_code_unique_ci"][1]
     seen_codes: dict[str, int] = {}
     seen_names: dict[str, int] = {}
-    progress = _Progress(len(table.rows), on_progress)
-    for i, (row, cells) in enumerate(table.rows, start=1):
-        progress.tick(i)
-        n_errors = len(plan.errors)
-
-        def cell(key, cells=cells):
-            idx = cols.get(key)
-            return unneutralize(cells[idx].strip()) if idx is not None and idx < len(cells) else ""
-
-        code = cell("code")
-        current = existing.get(code.lower()) if code else None
-        if current is not None and not updating:
-            plan.error(row, labels["code"], code_taken)
-            current = None
-        if current is not None:
-            d = policy.explain(
-                actor,
-                P.MANAGE_LOCATIONS,
-                Location(
-                    **{k: current[k] for k in ("id", "name", "status")}, organization_id=org_id
-                ),
-            )
-            if not d.allowed:
-                plan.error(row, labels["code"], d.message)
-        values = {}
-        for name in LOCATION_TEXT_FIELDS:
-            if name not in cols:
-                if current is None:
-                    values[name] = defaults[name]
-                continue
-            raw = cell(name)
-            if raw == "" and (current is not None or defaults[name]):
-                if current is None:
-                    values[name] = defaults[name]
-                continue
-            if name == "status":
-                raw = raw.lower()
-            value, msg = clean[name](raw)
-            if msg:
-                plan.error(row, labels[name], msg)
-            else:
-                values[name] = value
-        if "credentialing_enabled" in cols:
-            text = cell("credentialing_enabled")
-            flag = parse_yes_no(text)
-            if flag is None:
-                plan.error(row, labels["credentialing_enabled"], f"Enter yes or no (not “{text}”).")
-            elif text or current is None:
-                values["credentialing_enabled"] = flag
-        elif current is None:
-            values["credentialing_enabled"] = False
-        manager_ids = None
+    # The file is read a batch of rows at a time, as for staff; what must hold across the
+    # whole file (each code and name once) is kept per key above.
+    for batch in table.batches():
+        if on_progress is not None:
+            on_progress(table.fraction())
         if managers:
-            now = managers.current.get(current["id"], ()) if current is not None else ()
-            manager_ids = managers.parse(cell("managers"), row, plan, labels, keep=now)
-        key = values.get("code", "").lower()
-        if key:
-            if key in seen_codes:
-                plan.error(
-                    row,
-                    labels["code"],
-                    f"This code appears more than once in the file (row {seen_codes[key]}).",
+            managers.learn(batch, cols["managers"])
+        for row, cells in batch:
+            n_errors = len(plan.errors)
+
+            def cell(key, cells=cells):
+                idx = cols.get(key)
+                return (
+                    unneutralize(cells[idx].strip()) if idx is not None and idx < len(cells) else ""
                 )
-            seen_codes[key] = row
-        lname = values.get("name", "").lower()
-        if lname:
-            owner = names.get(lname)
-            if owner is not None and (current is None or owner != current["id"]):
-                plan.error(row, labels["name"], name_taken)
-            elif lname in seen_names:
-                plan.error(
-                    row,
-                    labels["name"],
-                    f"This name appears more than once in the file (row {seen_names[lname]}).",
+
+            code = cell("code")
+            current = existing.get(code.lower()) if code else None
+            if current is not None and not updating:
+                plan.error(row, labels["code"], code_taken)
+                current = None
+            if current is not None:
+                d = policy.explain(
+                    actor,
+                    P.MANAGE_LOCATIONS,
+                    Location(
+                        **{k: current[k] for k in ("id", "name", "status")}, organization_id=org_id
+                    ),
                 )
-            seen_names[lname] = row
-        if len(plan.errors) != n_errors:
-            continue
-        if current is None:
-            plan.creates.append({"row": row, "values": values, "managers": manager_ids or []})
-        else:
-            changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
-            before = managers.current.get(current["id"], []) if managers else []
-            if manager_ids is not None:
-                # Managers the importer cannot see stay, as on the location's page.
-                manager_ids = [*manager_ids, *(m for m in before if m in managers.hidden)]
-            if manager_ids is not None and set(manager_ids) == set(before):
-                manager_ids = None
-            if changes or manager_ids is not None:
-                plan.updates.append(
-                    {
-                        "row": row,
-                        "id": current["id"],
-                        "changes": changes,
-                        "current": current,
-                        "managers": manager_ids,
-                        "managers_before": before,
-                    }
-                )
+                if not d.allowed:
+                    plan.error(row, labels["code"], d.message)
+            values = {}
+            for name in LOCATION_TEXT_FIELDS:
+                if name not in cols:
+                    if current is None:
+                        values[name] = defaults[name]
+                    continue
+                raw = cell(name)
+                if raw == "" and (current is not None or defaults[name]):
+                    if current is None:
+                        values[name] = defaults[name]
+                    continue
+                if name == "status":
+                    raw = raw.lower()
+                value, msg = clean[name](raw)
+                if msg:
+                    plan.error(row, labels[name], msg)
+                else:
+                    values[name] = value
+            if "credentialing_enabled" in cols:
+                text = cell("credentialing_enabled")
+                flag = parse_yes_no(text)
+                if flag is None:
+                    plan.error(
+                        row, labels["credentialing_enabled"], f"Enter yes or no (not “{text}”)."
+                    )
+                elif text or current is None:
+                    values["credentialing_enabled"] = flag
+            elif current is None:
+                values["credentialing_enabled"] = False
+            manager_ids = None
+            if managers:
+                now = managers.current.get(current["id"], ()) if current is not None else ()
+                manager_ids = managers.parse(cell("managers"), row, plan, labels, keep=now)
+            key = values.get("code", "").lower()
+            if key:
+                if key in seen_codes:
+                    plan.error(
+                        row,
+                        labels["code"],
+                        f"This code appears more than once in the file (row {seen_codes[key]}).",
+                    )
+                seen_codes[key] = row
+            lname = values.get("name", "").lower()
+            if lname:
+                owner = names.get(lname)
+                if owner is not None and (current is None or owner != current["id"]):
+                    plan.error(row, labels["name"], name_taken)
+                elif lname in seen_names:
+                    plan.error(
+                        row,
+                        labels["name"],
+                        f"This name appears more than once in the file (row {seen_names[lname]}).",
+                    )
+                seen_names[lname] = row
+            if len(plan.errors) != n_errors:
+                continue
+            if current is None:
+                plan.creates.append({"row": row, "values": values, "managers": manager_ids or []})
             else:
-                plan.unchanged += 1
+                changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
+                before = managers.current.get(current["id"], []) if managers else []
+                if manager_ids is not None:
+                    # Managers the importer cannot see stay, as on the location's page.
+                    manager_ids = [*manager_ids, *(m for m in before if m in managers.hidden)]
+                if manager_ids is not None and set(manager_ids) == set(before):
+                    manager_ids = None
+                if changes or manager_ids is not None:
+                    plan.updates.append(
+                        {
+                            "row": row,
+                            "id": current["id"],
+                            "changes": changes,
+                            "current": current,
+                            "managers": manager_ids,
+                            "managers_before": before,
+                        }
+                    )
+                else:
+                    plan.unchanged += 1
+    plan.total_rows = table.count
     plan.errors.sort(key=lambda e: e.row)
     plan.manager_labels = managers.labels if managers else {}
     return plan
@@ -1119,32 +1180,12 @@ class _LocationManagers:
     query per lookup, whatever the file's length. Managers the importer cannot see are kept.
     """
 
-    def __init__(self, actor, table: Table, cols: dict[str, int]):
-        idx = cols["managers"]
-        wanted = {
-            normalize_email(email.strip()).lower()
-            for _row, cells in table.rows
-            if idx < len(cells)
-            for email in _SPLIT.split(unneutralize(cells[idx].strip()))
-            if email.strip()
-        }
+    def __init__(self, actor):
+        self.actor = actor
         self.by_email: dict[str, int] = {}
         self.labels: dict[int, str] = {}
-        candidates = (
-            StaffMember.objects.visible_to(actor)
-            .exclude(status=Status.DEACTIVATED)
-            .annotate(email_lower=Lower("email"))
-        )
         self.denied: dict[int, str] = {}
-        for chunk in _chunks(sorted(wanted)):
-            for m in candidates.filter(email_lower__in=chunk).select_related(
-                "role", "primary_location"
-            ):
-                self.by_email[m.email_lower] = m.id
-                self.labels[m.id] = str(m)
-                decision = policy.explain_member(actor, m, P.MANAGE_LOCATIONS)
-                if not decision.allowed:
-                    self.denied[m.id] = decision.message
+        self.looked_up: set[str] = set()
         self.current: dict[int, list[int]] = {}
         through = Location.managers.through
         for loc_id, staff_id in through.objects.filter(
@@ -1160,12 +1201,36 @@ class _LocationManagers:
                 .values_list("id", flat=True)
             )
         self.hidden = named - seen
-        unlabelled = named - self.labels.keys()
-        for chunk in _chunks(sorted(unlabelled)):
+        for chunk in _chunks(sorted(named)):
             for m in StaffMember.objects.filter(id__in=chunk).only(
                 "id", "email", "first_name", "last_name"
             ):
                 self.labels[m.id] = str(m)
+
+    def learn(self, batch, idx: int) -> None:
+        """Look up the members the cells of one batch of rows name (those not looked up yet)."""
+        wanted = {
+            normalize_email(email.strip()).lower()
+            for _row, cells in batch
+            if idx < len(cells)
+            for email in _SPLIT.split(unneutralize(cells[idx].strip()))
+            if email.strip()
+        } - self.looked_up
+        self.looked_up |= wanted
+        candidates = (
+            StaffMember.objects.visible_to(self.actor)
+            .exclude(status=Status.DEACTIVATED)
+            .annotate(email_lower=Lower("email"))
+        )
+        for chunk in _chunks(sorted(wanted)):
+            for m in candidates.filter(email_lower__in=chunk).select_related(
+                "role", "primary_location"
+            ):
+                self.by_email[m.email_lower] = m.id
+                self.labels[m.id] = str(m)
+                decision = policy.explain_member(self.actor, m, P.MANAGE_LOCATIONS)
+                if not decision.allowed:
+                    self.denied[m.id] = decision.message
 
     def parse(self, text: str, row: int, plan: Plan, labels: dict, keep=()) -> list[int] | None:
         """The member ids a cell names (None for an empty cell: the managers stay).
@@ -1202,4 +1267,6 @@ def validate_table(
             table, actor=actor, mode=mode, on_progress=on_progress, keep_rows=keep_rows
         )
     policy.require(actor, P.MANAGE_LOCATIONS)
-    return validate_locations(table, actor=actor, mode=mode, on_progress=on_progress)
+    return validate_locations(
+        table, actor=actor, mode=mode, on_progress=on_progress, keep_rows=keep_rows
+    )
