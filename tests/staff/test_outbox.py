@@ -231,3 +231,30 @@ def test_a_sender_whose_lease_runs_out_sends_no_more_and_hands_the_rest_on(acme,
     assert outbox.due().count() == 3  # due again at once, for a sender with time left
     settings.MAIL_OUTBOX_LEASE_SECONDS = 300
     assert outbox.send_due() == 3 and len(mail.outbox) == 3
+
+
+def test_one_sender_drains_at_a_time_on_postgresql(acme, admin, settings):
+    """While another process holds the sender's lock, a sender sends nothing and says so (the
+    task then leaves the outbox to it); once the lock is free the emails go, each once. With
+    one sender, a crash interrupts at most one mail transaction."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the sender's lock is PostgreSQL's advisory lock (SQLite has one writer)")
+    import psycopg
+
+    members = _pending(acme, admin, 3)
+    actions.issue_invitations(members, actor=admin)
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [outbox.SENDER_LOCK])
+        assert outbox.send_due() is None
+        assert send_invitation_outbox() == 0
+        assert mail.outbox == [] and outbox.due().count() == 3
+        out = StringIO()
+        call_command("invitations", "send", stdout=out)
+        assert "Another sender" in out.getvalue() and mail.outbox == []
+        other.execute("SELECT pg_advisory_unlock(%s)", [outbox.SENDER_LOCK])
+    assert outbox.send_due() == 3 and len(mail.outbox) == 3

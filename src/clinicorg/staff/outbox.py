@@ -5,9 +5,11 @@ An invitation row is written in the transaction that invites its member, due at 
 not due again until the lease ends, so a sender that dies hands them on), and sends each email
 on its own, marking it sent (`sent_at`) right after the mail server took it, and sends nothing
 once its lease is nearly over (the rest is due again at once), so two senders never send the
-same email. A crash therefore
+same email. One sender drains at a time (a PostgreSQL advisory lock, released with its
+connection when the process dies): a crash then interrupts at most one mail transaction, so it
 loses no email and sends again at most the one the server had taken in the last instant
-(SMTP offers no more than that). A mail server that refuses or cannot be reached puts the batch
+(SMTP offers no more than that); with several senders a crash in one could land just after
+the server took another's email. A mail server that refuses or cannot be reached puts the batch
 back with a back-off (1, 2, 4... minutes, at most an hour), until the link expires.
 
 Only the hash of a link's token is stored: the sender draws the token when it writes the email
@@ -26,6 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -80,9 +83,37 @@ def _claim(batch: int) -> list[int]:
     return ids
 
 
-def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
+# The advisory lock key of the sender (any 64-bit number the installation uses for nothing else).
+SENDER_LOCK = 0x636C696E6963_01
+
+
+class _Sender:
+    """The one sender of the installation, while held: a session-level advisory lock on
+    PostgreSQL (SQLite runs one writer and has no concurrent senders)."""
+
+    def __enter__(self) -> bool:
+        self.held = True
+        if db.vendor == "postgresql":
+            with db.cursor() as cur:
+                cur.execute("SELECT pg_try_advisory_lock(%s)", [SENDER_LOCK])
+                self.held = cur.fetchone()[0]
+        return self.held
+
+    def __exit__(self, *exc) -> None:
+        if self.held and db.vendor == "postgresql":
+            with db.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [SENDER_LOCK])
+
+
+def send_due(*, batch: int | None = None, seconds: float | None = None) -> int | None:
     """Send the due invitation emails, batch after batch, for at most `seconds` (all of them
-    without a limit); returns how many went. Stops at the first delivery failure."""
+    without a limit); returns how many went, or None when another sender is draining (it goes
+    on with what is due). Stops at the first delivery failure."""
+    with _Sender() as mine:
+        return _send_due(batch=batch, seconds=seconds) if mine else None
+
+
+def _send_due(*, batch: int | None, seconds: float | None) -> int:
     from .emails import invitation_message
 
     batch = batch or settings.MAIL_OUTBOX_BATCH

@@ -19,6 +19,8 @@ def send_invitation_outbox() -> int:
     from .outbox import due, kick, send_due
 
     sent = send_due(seconds=None if app.conf.task_always_eager else DRAIN_SECONDS)
+    if sent is None:  # another sender is draining, and kicks again when it stops early
+        return 0
     if not app.conf.task_always_eager and due().exists():
         kick()
     return sent

@@ -30,6 +30,9 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand, **options):
         if subcommand == "send":
             sent = send_due()
+            if sent is None:
+                self.stdout.write("Another sender is sending the due invitations now.")
+                return
             left = unsent().count()
             self.stdout.write(f"Sent {sent} invitation email{'s' if sent != 1 else ''}.")
             if left:
