@@ -4,7 +4,7 @@ import pytest
 
 from clinicorg.directory import actions as directory
 from clinicorg.staff.models import StaffMember, Status
-from clinicorg.staff.queries import filter_staff, get_staff, staff_for
+from clinicorg.staff.queries import filter_staff, get_staff, scoped_staff
 
 
 @pytest.fixture
@@ -37,6 +37,11 @@ def people(acme, admin):
         "pos": pos,
         "cat": cat,
     }
+
+
+def staff_for(actor, **filters):
+    """The staff list's query: the actor's scope, then the one filter."""
+    return filter_staff(scoped_staff(actor), **filters)
 
 
 def emails(qs):

@@ -1,7 +1,8 @@
-"""Scoped reads of staff members, and THE staff filterset.
+"""Scoped reads of staff members, and the staff filter.
 
-`filter_staff` is the one filter the Employee Center page, the API list and the staff export
-share; `staff_for` starts from the actor's scope and loads what a list row shows in one query.
+`filter_staff` is the one filter behind every staff list (through staff.filters, whose
+`staff_for` starts from `scoped_staff`: the actor's scope, with what a list row shows loaded in
+one query).
 """
 
 from datetime import timedelta
@@ -226,11 +227,6 @@ def _scoped_members(actor):
 def scoped_staff(actor):
     """Members the actor may see, with what a list row shows, before any filter."""
     return _scoped_members(actor)
-
-
-def staff_for(actor, **filters):
-    """Staff the actor may see, filtered, with what a list row shows (constant queries)."""
-    return filter_staff(_scoped_members(actor), **filters)
 
 
 def access_staff_by_id(actor, pk, permission: str = P.MANAGE_STAFF) -> StaffMember:

@@ -361,7 +361,7 @@ def staff_bulk(request):
             return render_denied(request, policy.explain(actor, P.IMPORT_EXPORT))
         selection = urlencode({"ids": ",".join(map(str, ids)), "status": "all"})
         return redirect(f"{reverse('web:export_staff')}?{selection}")
-    members = list(queries.staff_for(actor, ids=ids, status="all"))
+    members = list(staff_filters.staff_for(actor, {"ids": ids, "status": "all"}))
     if not members:
         messages.error(request, "None of the chosen members is one you can see.")
         return redirect(back)
