@@ -29,6 +29,12 @@ class Label(str):
         return label
 
 
+def location_codes(locations) -> list[Label]:
+    """A set of locations as the change log shows it: their codes, sorted, each tied to its
+    location. `locations`: (id, code) pairs."""
+    return sorted(Label(code, pk) for pk, code in locations)
+
+
 def label(obj) -> str:
     """How the change log names a record: its text, tied to its location when it has one."""
     if obj is None:

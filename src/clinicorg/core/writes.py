@@ -1,5 +1,7 @@
 """Helpers the actions share: validation with field-named errors, race-safe unique saves."""
 
+import functools
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
@@ -76,21 +78,41 @@ def record_update(action: str, instance, before: dict, fields, *, actor, **kw) -
     return changes
 
 
-def _is_default(instance, name: str, value) -> bool:
-    """An untouched default (capacity 1, a 15-minute step...); a status is always recorded."""
-    if name == "status":
-        return False
-    field = instance._meta.get_field(name)
-    return field.has_default() and not callable(field.default) and value == field.default
+@functools.cache
+def _plain_defaults(model) -> dict:
+    """Each field's constant default, by name and by column name; a status has none (it is
+    always recorded)."""
+    defaults = {}
+    for field in model._meta.concrete_fields:
+        if field.name != "status" and field.has_default() and not callable(field.default):
+            defaults[field.name] = defaults[field.attname] = field.default
+    return defaults
 
 
-def record_create(action: str, instance, fields, *, actor, **kw):
-    """Audit a creation with the values given; empty and untouched default values are left out."""
+_NO_DEFAULT = object()
+
+
+def created_value_filter(model):
+    """`recorded(name, value)`: whether a creation's audit event records this value. Empty
+    values and untouched defaults (capacity 1, a 15-minute step...) are left out. The one
+    rule for single writes (`record_create`) and bulk ones (imports), which pass column
+    names and plain values."""
+    defaults = _plain_defaults(model)
+
+    def recorded(name: str, value) -> bool:
+        return value not in (None, "", [], False) and defaults.get(name, _NO_DEFAULT) != value
+
+    return recorded
+
+
+def record_create(action: str, instance, fields, *, actor, also: dict | None = None, **kw):
+    """Audit a creation with the values given (see `created_value_filter`), plus `also`:
+    changes that are not fields of the record (a member's additional locations)."""
+    recorded = created_value_filter(type(instance))
     changes = {
-        k: [None, v]
-        for k, v in audit.snapshot(instance, list(fields)).items()
-        if v not in (None, "", [], False) and not _is_default(instance, k, v)
+        k: [None, v] for k, v in audit.snapshot(instance, list(fields)).items() if recorded(k, v)
     }
+    changes.update(also or {})
     return audit.record(action, actor=actor, target=instance, changes=changes, **kw)
 
 

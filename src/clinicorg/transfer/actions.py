@@ -19,7 +19,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -34,6 +34,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.access.models import ApiToken
 from clinicorg.core import audit, bulk, context
 from clinicorg.core.errors import Conflict
+from clinicorg.core.writes import created_value_filter
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import StaffMember, Status, TaxonomyAssignment
 
@@ -564,41 +565,20 @@ def write_staff(plan, *, actor, report=None) -> list[tuple]:
     )
     if report is not None:
         report(Phase.WRITING, 0.6, force=True)
-    location_by_id = lookups.location_by_id
-    # Foreign keys appear in the audit log by name, as core.audit.snapshot renders them.
-    by_name = {
-        "primary_location_id": (
-            "primary_location",
-            {k: audit.Label(r.name, k) for k, r in location_by_id.items()},
-        ),
-        "role_id": ("role", {k: r.name for k, r in lookups.role_by_id.items()}),
-        "supervisor_id": ("supervisor", lookups.supervisor_by_id),
-        **{
-            f"{f}_id": (f, {k: r.name for k, r in lookups.named_by_id[f].items()})
-            for f in ("department", "position", "category")
-        },
-    }
+    render = validators.audit_renderer(lookups)
+    recorded = created_value_filter(StaffMember)
 
     def create_events():
         for pk, c in zip(ids, creates, strict=True):
             values = c["values"]
             changes = {}
             for k, v in values.items():
-                if v is None or v == "":
-                    continue
-                fk = by_name.get(k)
-                if fk is not None:
-                    changes[fk[0]] = [None, fk[1].get(v, v)]
-                elif type(v) is date:
-                    changes[k] = [None, v.isoformat()]
-                else:
-                    changes[k] = [None, v]
+                if recorded(k, v):
+                    name, shown = render(k, v)
+                    changes[name] = [None, shown]
             changes["status"] = [None, Status.PENDING]
             if c["extra"]:
-                changes["extra_locations"] = [
-                    None,
-                    sorted(audit.Label(location_by_id[i].code, i) for i in c["extra"]),
-                ]
+                changes["extra_locations"] = [None, render.locations(c["extra"])]
             if c["taxonomies"]:
                 changes["taxonomies"] = [None, c["taxonomies"]]
             label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
@@ -665,8 +645,7 @@ def invitees(org_id: int, invited) -> list[StaffMember]:
 
 def _write_staff_updates(plan, *, actor, now) -> None:
     lookups = plan.lookups
-    audit_value = validators._audit_value
-    audit_name = validators.audit_name
+    render = validators.audit_renderer(lookups)
     rows = []
     events = []
     extra_ids, tax_ids = [], []
@@ -677,16 +656,13 @@ def _write_staff_updates(plan, *, actor, now) -> None:
             values["updated_at"] = now
             rows.append((values, u["id"]))
             for k, (old, new) in u["changes"].items():
-                changes[audit_name(k)] = [
-                    audit_value(k, old, lookups),
-                    audit_value(k, new, lookups),
-                ]
+                name, before = render(k, old)
+                changes[name] = [before, render(k, new)[1]]
         if u["extra"] is not None:
             extra_ids.append(u["id"])
-            codes = lookups.location_by_id
             changes["extra_locations"] = [
-                sorted(audit.Label(codes[i].code, i) for i in u.get("extra_before", [])),
-                sorted(audit.Label(codes[i].code, i) for i in u["extra"]),
+                render.locations(u.get("extra_before", [])),
+                render.locations(u["extra"]),
             ]
         if u["taxonomies"] is not None:
             tax_ids.append(u["id"])

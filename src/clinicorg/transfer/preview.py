@@ -6,7 +6,7 @@ labels."""
 from datetime import date
 
 from .columns import COLUMNS
-from .validators import CountedRows, _audit_value, audit_name
+from .validators import CountedRows, audit_name, audit_renderer
 
 PREVIEW_ROWS = CountedRows.SAMPLE
 
@@ -29,13 +29,13 @@ def describe(plan) -> dict:
     """{"creates": [{row, cells}], "updates": [{row, record, changes}]}, PREVIEW_ROWS each."""
     labels = {c.key: c.label for c in COLUMNS[plan.kind]}
     if plan.kind == "staff":
-        lookups = plan.lookups
+        render = audit_renderer(plan.lookups)
 
         def shown(name, value):
-            return _text(_audit_value(name, value, lookups))
+            return _text(render(name, value)[1])
 
         def codes(ids):
-            return _text(sorted(lookups.location_by_id[i].code for i in ids or ()))
+            return _text(render.locations(ids or ()))
 
         def relations(item, before=None):
             out = {}

@@ -379,23 +379,6 @@ def _existing_by_email(emails) -> dict[str, dict]:
     return out
 
 
-def _audit_value(name: str, value, lookups: StaffLookups):
-    """The audit log's rendering of a value (foreign keys by their display name)."""
-    if value is None:
-        return None
-    if name == "primary_location_id":
-        return audit.Label(lookups.location_by_id[value].name, value)
-    if name == "role_id":
-        return lookups.role_by_id[value].name
-    if name in ("department_id", "position_id", "category_id"):
-        return lookups.named_by_id[name[:-3]][value].name
-    if name == "supervisor_id":
-        return lookups.supervisor_by_id.get(value, str(value))
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 _FK_ATTNAMES = frozenset(
     (
         "primary_location_id",
@@ -406,6 +389,42 @@ _FK_ATTNAMES = frozenset(
         "supervisor_id",
     )
 )
+
+
+def audit_renderer(lookups: StaffLookups):
+    """The audit log's rendering of imported values, as core.audit.snapshot renders the
+    same fields of a single write: `render(attname, value) -> (field name, value)`, and
+    `render.locations(ids)` for a set of additional locations. Foreign keys read by their
+    display name (a location's keeps its id, for redaction), dates as ISO text. One function
+    for the create events, the update events and the preview; its label tables are built
+    once per plan."""
+    labels = {
+        "primary_location_id": {
+            k: audit.Label(r.name, k) for k, r in lookups.location_by_id.items()
+        },
+        "role_id": {k: r.name for k, r in lookups.role_by_id.items()},
+        "supervisor_id": lookups.supervisor_by_id,
+        **{
+            f"{f}_id": {k: r.name for k, r in lookups.named_by_id[f].items()}
+            for f in ("department", "position", "category")
+        },
+    }
+
+    def render(attname: str, value):
+        table = labels.get(attname)
+        if table is not None:
+            return attname[:-3], None if value is None else table.get(value, str(value))
+        if type(value) is date:
+            return attname, value.isoformat()
+        return attname, value
+
+    location_by_id = lookups.location_by_id
+
+    def locations(ids) -> list:
+        return audit.location_codes((i, location_by_id[i].code) for i in ids)
+
+    render.locations = locations
+    return render
 
 
 def audit_name(attname: str) -> str:

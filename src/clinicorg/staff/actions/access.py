@@ -72,18 +72,14 @@ def set_location_access(member, *, all_locations: bool, locations, actor):
             member.all_locations = bool(all_locations)
             member.save(update_fields=["all_locations"])
         if wanted != current:
-            codes = {
-                i: audit.Label(code, i)
-                for i, code in Location.objects.filter(pk__in=wanted | current).values_list(
-                    "id", "code"
-                )
-            }
-            changes["locations"] = [
-                sorted(codes[i] for i in current),
-                sorted(codes[i] for i in wanted),
-            ]
-            changes["locations_added"] = sorted(codes[i] for i in wanted - current)
-            changes["locations_removed"] = sorted(codes[i] for i in current - wanted)
+            code = dict(Location.objects.filter(pk__in=wanted | current).values_list("id", "code"))
+
+            def codes(ids):
+                return audit.location_codes((i, code[i]) for i in ids)
+
+            changes["locations"] = [codes(current), codes(wanted)]
+            changes["locations_added"] = codes(wanted - current)
+            changes["locations_removed"] = codes(current - wanted)
             member.extra_locations.set(wanted)
         member.forget_access_cache()
         if changes:

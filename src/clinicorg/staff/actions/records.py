@@ -174,9 +174,12 @@ def create_staff(
         member.set_unusable_password()
     with transaction.atomic():
         save_unique(member, STAFF_CONSTRAINTS)
+        also = {}
         if extra_locations:
             member.extra_locations.set(extra_locations)
-        record_create("create_staff", member, STAFF_AUDIT_FIELDS, actor=actor)
+            codes = audit.location_codes((loc.pk, loc.code) for loc in extra_locations)
+            also["extra_locations"] = [None, codes]
+        record_create("create_staff", member, STAFF_AUDIT_FIELDS, actor=actor, also=also)
     return member
 
 
