@@ -6,10 +6,11 @@
 (`make bench BENCH_ARGS="--no-postgres --staff 10000"` passes options through make.)
 
 Each database gets a fresh process: SQLite in a new temporary data folder, PostgreSQL in the
-database `clinicorg_bench` or $BENCH_PG_DB (dropped and created again at the start, left in
-place afterwards so the plans can be inspected with EXPLAIN). The process migrates, seeds the
-benchmark organization (benchmarks/seed.py), then calls `run(report)` of each suite module in
-this folder (see benchmarks/__init__.py for the interface). A summary table closes the run.
+database `clinicorg_bench_<checkout folder>` or $BENCH_PG_DB (dropped and created again at the
+start, left in place afterwards so the plans can be inspected with EXPLAIN). The process
+migrates, seeds the benchmark organization (benchmarks/seed.py), then calls `run(report)` of
+each suite module in this folder (see benchmarks/__init__.py for the interface). A summary
+table closes the run.
 """
 
 import argparse
@@ -27,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_SUITES = {"run", "seed"}
 PREFERRED_ORDER = ("staff_list", "authz", "imports")
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "clinicorg_bench")
+# One bench database per checkout: two checkouts benchmarking against one server would
+# otherwise drop each other's database mid-run.
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB", f"clinicorg_bench_{ROOT.name}".lower()[:63])
 
 
 def suite_names() -> list[str]:
