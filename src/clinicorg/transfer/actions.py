@@ -456,7 +456,9 @@ class Runner:
         # In chunks (savepoints of the one transaction): memory stays that of a chunk.
         for start in range(0, len(invited), INVITATION_CHUNK):
             chunk = invited[start : start + INVITATION_CHUNK]
-            issue_invitations(invitees(self.actor.organization_id, chunk), actor=self.actor)
+            issue_invitations(
+                invitees(self.actor.organization_id, chunk), actor=self.actor, new_members=True
+            )
             done += len(chunk)
             self.report(Phase.SENDING, done / len(invited))
         self.timings["invitations"] = round(time.perf_counter() - t1, 3)

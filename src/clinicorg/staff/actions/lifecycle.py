@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clinicorg.access import policy
@@ -108,20 +108,21 @@ def invite_staff(
     return member
 
 
-def issue_invitations(members, *, actor) -> list[Invitation]:
+def issue_invitations(members, *, actor, new_members: bool = False) -> list[int]:
     """Issue invitations to pending members; their emails are in the outbox with them and
-    leave after the commit.
+    leave after the commit. Returns the new invitations' ids.
 
     Made for bulk use (imports): one policy check per distinct location, bulk inserts, one
     audit event, and one on-commit hook that kicks the outbox. Any earlier open invitation of
-    these members is superseded.
+    these members is superseded, unless `new_members` says they were created in this
+    transaction (an import's), so that none of theirs can exist.
     """
-    return _issue(members, actor=actor, action="send_invitation")
+    return _issue(members, actor=actor, action="send_invitation", supersede=not new_members)
 
 
 def _issue(
-    members, *, actor, action: str, bulk_action: str = "send_invitations"
-) -> list[Invitation]:
+    members, *, actor, action: str, bulk_action: str = "send_invitations", supersede=True
+) -> list[int]:
     members = list(members)
     if not members:
         return []
@@ -145,7 +146,7 @@ def _issue(
     # the email, so that no usable link rests in the database.
     hashes = [hash_token(_new_token()) for _ in members]
     with transaction.atomic():
-        for start in range(0, len(ids), 500):
+        for start in range(0, len(ids) if supersede else 0, 500):
             _open_invitations().filter(staff_id__in=ids[start : start + 500]).update(
                 superseded_at=now
             )
@@ -173,7 +174,6 @@ def _issue(
             row[at_id], row[at_staff], row[at_hash] = pk, staff_id, token_hash
             rows.append(row)
         bulk.insert_rows(Invitation, names, rows)
-        created = [Invitation.from_db(connection.alias, names, row) for row in rows]
         if len(members) == 1:
             audit.record(
                 action,
@@ -195,7 +195,7 @@ def _issue(
         # robust: a mail or broker outage must not fail the request after the commit; the
         # emails wait in the outbox for the periodic sender.
         transaction.on_commit(outbox.kick, robust=True)
-    return created
+    return [row[at_id] for row in rows]
 
 
 def _require_members(actor, members) -> None:
@@ -273,7 +273,8 @@ def resend_invitation(member: StaffMember, *, actor) -> Invitation:
                 code="rate_limited",
                 details={"retry_after_minutes": minutes},
             )
-        return _issue([member], actor=actor, action="resend_invitation")[0]
+        (pk,) = _issue([member], actor=actor, action="resend_invitation")
+        return Invitation.objects.get(pk=pk)
 
 
 def resend_pending_invitations(*, actor) -> int:
