@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
-from clinicorg.core.queries import audit_events_for
+from clinicorg.core.filters import audit_events_for
 from clinicorg.directory.models import (
     Department,
     EmployeeCategory,
@@ -301,7 +301,7 @@ def dashboard(actor, *, now=None) -> Dashboard:
         )
     if policy.can(actor, P.VIEW_AUDIT_LOG):
         out.shows_changes = True
-        out.changes = list(audit_events_for(actor)[:LATEST_CHANGES])
+        out.changes = list(audit_events_for(actor, {})[:LATEST_CHANGES])
     return out
 
 
