@@ -335,11 +335,20 @@ def parse_window(value) -> int:
     return days
 
 
+def window_or_default(value) -> int:
+    """The window a list uses for `value`: the default when it is not a usable window (the
+    page says why beside the field)."""
+    try:
+        return parse_window(value)
+    except ValueError:
+        return DEFAULT_WINDOW
+
+
 def filter_licenses(
     queryset,
     *,
     today: date,
-    window: int = DEFAULT_WINDOW,
+    window=DEFAULT_WINDOW,
     show: str = SHOW_ALL,
     location=None,
     state: str = "",
@@ -350,9 +359,9 @@ def filter_licenses(
 
     `show` narrows to expired or expiring ones; `location` is the holder's primary location id;
     `q` matches the holder's name or email, or the license number; an unusable value matches
-    nothing.
+    nothing, but for the window, which is then the default one.
     """
-    horizon = today + timedelta(days=window)
+    horizon = today + timedelta(days=window_or_default(window))
     queryset = queryset.filter(expires_on__isnull=False, expires_on__lte=horizon)
     if show == SHOW_EXPIRED:
         queryset = queryset.filter(expires_on__lt=today)
@@ -386,10 +395,10 @@ def licenses_in_scope(actor):
     return held_by(License.objects.all(), filter_staff(StaffMember.objects.visible_to(actor)))
 
 
-def licenses_for(actor, *, today: date, **filters):
-    """The expiry list of `actor`, with what a row shows (constant queries)."""
-    qs = licenses_in_scope(actor).select_related("staff", "staff__primary_location")
-    return filter_licenses(qs, today=today, **filters)
+def scoped_licenses(actor):
+    """The licenses `actor` may see, with what a row of the expiry list shows (constant
+    queries), before any filter (the lists filter them through reports.filters)."""
+    return licenses_in_scope(actor).select_related("staff", "staff__primary_location")
 
 
 def license_state(expires_on: date | None, today: date, window: int = DEFAULT_WINDOW) -> str:
@@ -476,7 +485,9 @@ def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> 
     from clinicorg.staff.models import SIGN_IN_STATUSES
 
     horizon, windows = settings.horizon, settings.windows
-    everything = list(licenses_for(SystemActor(organization.pk), today=today, window=horizon))
+    everything = list(
+        filter_licenses(scoped_licenses(SystemActor(organization.pk)), today=today, window=horizon)
+    )
     if not any(is_reminder_day(days_left(x.expires_on, today), windows) for x in everything):
         return []
     by_id = {x.pk: x for x in everything}

@@ -5,14 +5,13 @@ They parse and render; the directory actions validate, so every front end gives 
 
 from django import forms
 
-from clinicorg.core import boundary
 from clinicorg.core.filters import AUDIT_FILTERS
 from clinicorg.core.labels import action_label, target_type_label
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.core.queries import date_range_problem
 from clinicorg.directory.models import CategoryStatus
 
-from .base import Form, ZoneSelect, action_validates
+from .base import Form, ZoneSelect, action_validates, given_filters
 from .locations import timezone_choices
 
 
@@ -111,5 +110,4 @@ class AuditFilterForm(Form):
         if not self.is_bound:
             return {}
         self.is_valid()
-        given = {name: str(self.data.get(name) or "").strip() for name in AUDIT_FILTERS}
-        return {k: "" if boundary.text_problem(v) else v for k, v in given.items()}
+        return given_filters(self.data, AUDIT_FILTERS)
