@@ -35,6 +35,7 @@ from clinicorg.staff.queries import (
     MISSING_TAXONOMY,
     NONE,
     STATUS_ALL,
+    _id,
     current_condition,
     filter_staff,
     held_by,
@@ -369,11 +370,11 @@ def filter_licenses(
         queryset = queryset.filter(expires_on__gte=today)
     elif show != SHOW_ALL:
         return queryset.none()
-    if location not in (None, ""):
-        try:
-            queryset = queryset.filter(staff__primary_location_id=int(location))
-        except (TypeError, ValueError):
-            return queryset.none()
+    wanted = _id(location)
+    if wanted is False:  # not an id, or past the database's range
+        return queryset.none()
+    if wanted is not None:
+        queryset = queryset.filter(staff__primary_location_id=wanted)
     state = (state or "").strip()
     if state:
         queryset = queryset.filter(state__iexact=state)
