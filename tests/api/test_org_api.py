@@ -39,7 +39,7 @@ def globex_api(globex):
 
 
 @named_paths
-def test_named_lists_filter_by_text_and_active_flag_and_paginate(acme, api, path):
+def test_named_lists_filter_by_text_and_status_and_paginate(acme, api, path):
     create = NAMED[path]
     create("Cardiology", actor=acme.system)
     create("Cardiac Imaging", actor=acme.system)
@@ -51,9 +51,9 @@ def test_named_lists_filter_by_text_and_active_flag_and_paginate(acme, api, path
     assert body["limit"] == 1
     assert [i["name"] for i in body["items"]] == ["Cardiac Imaging"]
 
-    inactive = api.get(path, {"active": "false"}).json()
+    inactive = api.get(path, {"status": "inactive"}).json()
     assert [i["name"] for i in inactive["items"]] == ["Dermatology"]
-    active = api.get(path, {"active": "true"}).json()
+    active = api.get(path, {"status": "active"}).json()
     assert {i["name"] for i in active["items"]} == {"Cardiology", "Cardiac Imaging"}
     assert api.get(path).json()["count"] == 3
 
@@ -88,10 +88,10 @@ def test_named_blank_or_missing_name_is_422_naming_the_field(api, path):
 
 
 @named_paths
-def test_named_bad_active_filter_is_422_naming_it(api, path):
-    response = api.get(path, {"active": "sometimes"})
+def test_named_bad_status_filter_is_422_naming_it(api, path):
+    response = api.get(path, {"status": "sometimes"})
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "active"
+    assert response.json()["errors"][0]["field"] == "status"
 
 
 @named_paths

@@ -135,9 +135,9 @@ def test_list_shows_member_counts_search_and_status_filter(
     found = admin_client.get(f"/organization/{plural}/", {"q": "surg"}).text
     assert "Surgery" in found and "Lab" not in found
 
-    inactive = admin_client.get(f"/organization/{plural}/", {"active": "inactive"}).text
+    inactive = admin_client.get(f"/organization/{plural}/", {"status": "inactive"}).text
     assert "Archive" in inactive and "Surgery" not in inactive
-    active = admin_client.get(f"/organization/{plural}/", {"active": "active"}).text
+    active = admin_client.get(f"/organization/{plural}/", {"status": "active"}).text
     assert "Archive" not in active and "Surgery" in active
 
 

@@ -22,7 +22,8 @@ class BearerToken(HttpBearer):
         if not token:
             return None
         found = (
-            ApiToken.objects.select_related("role")
+            # The organization is read for its time zone (the days of date filters).
+            ApiToken.objects.select_related("role", "organization")
             .filter(token_hash=hash_token(token), revoked_at__isnull=True)
             .first()
         )

@@ -2,10 +2,12 @@
 
 A filter set declares the parameters once; the API reads them from it so its list answers to
 the same names and choices as the page and the export, with the types OpenAPI publishes:
-a choice filter is an enum, an id filter an integer (or "none" where the filter allows it),
-any other filter text.
+a choice filter is an enum, an id filter an integer (or "none" where the filter allows it), a
+date filter a date, a number filter an integer within its bounds, any other filter text (no
+longer than its `max_length`).
 """
 
+from datetime import date
 from typing import Literal
 
 import django_filters as df
@@ -24,7 +26,13 @@ def _field(f):
     if getattr(f, "allows_none", None) is not None:
         kind = int | Literal["none"] | None if f.allows_none else int | None
         return kind, Field(None, description=help_text)
-    return str, Field("", description=help_text)
+    if isinstance(f, df.DateFilter):
+        return date | None, Field(None, description=help_text)
+    if isinstance(f, df.NumberFilter):
+        bounds = {"ge": f.extra.get("min_value"), "le": f.extra.get("max_value")}
+        bounds = {k: v for k, v in bounds.items() if v is not None}
+        return int | None, Field(None, description=help_text, **bounds)
+    return str, Field("", description=help_text, max_length=f.extra.get("max_length"))
 
 
 def query_schema(filterset, name: str) -> type[Input]:

@@ -112,29 +112,32 @@ def active_locations(actor):
     return Location.objects.visible_to(actor).active().order_by("name")
 
 
-def filter_named(queryset, *, q: str = "", active: str = ""):
+def filter_named(queryset, *, q: str = "", status: str = ""):
+    """Departments or positions: `q` part of the name; `status` "active" or "inactive" (the
+    spelling of the location list's filter)."""
     q = (q or "").strip()
     if q:
         queryset = queryset.filter(name__icontains=q)
-    if active in ("active", "true", "1", "yes"):
+    if status == "active":
         queryset = queryset.filter(is_active=True)
-    elif active in ("inactive", "false", "0", "no"):
+    elif status == "inactive":
         queryset = queryset.filter(is_active=False)
     return queryset.order_by("name", "id")
 
 
-def departments_for(actor, **filters):
-    qs = Department.objects.visible_to(actor).annotate(
+def scoped_departments(actor):
+    """Departments of the actor's organization with the members the actor may see counted,
+    before any filter (the lists filter them through directory.filters)."""
+    return Department.objects.visible_to(actor).annotate(
         member_count=visible_member_count(actor, Department)
     )
-    return filter_named(qs, **filters)
 
 
-def positions_for(actor, **filters):
-    qs = Position.objects.visible_to(actor).annotate(
+def scoped_positions(actor):
+    """Positions, as `scoped_departments`."""
+    return Position.objects.visible_to(actor).annotate(
         member_count=visible_member_count(actor, Position)
     )
-    return filter_named(qs, **filters)
 
 
 def filter_categories(queryset, *, q: str = "", status: str = ""):
@@ -146,11 +149,11 @@ def filter_categories(queryset, *, q: str = "", status: str = ""):
     return queryset.order_by("name", "id")
 
 
-def categories_for(actor, **filters):
-    qs = EmployeeCategory.objects.visible_to(actor).annotate(
+def scoped_categories(actor):
+    """Employee categories, as `scoped_departments`."""
+    return EmployeeCategory.objects.visible_to(actor).annotate(
         member_count=visible_member_count(actor, EmployeeCategory)
     )
-    return filter_categories(qs, **filters)
 
 
 def get_in_org(model, actor, pk):

@@ -1,6 +1,7 @@
 """The dashboard's tables and the license expiry list as CSV or XLSX files.
 
-Same scope and filters as the pages (the rows come from `reports.queries`), every cell made
+Same scope and filters as the pages (the rows come from `reports.queries`, the license list's
+through `reports.filters`), every cell made
 safe to open by the export neutralizer of `transfer.exports`.
 """
 
@@ -12,6 +13,7 @@ from clinicorg.transfer.exports import neutralize, write_csv, write_workbook
 from clinicorg.transfer.templates import CONTENT_TYPES
 
 from . import queries
+from .filters import licenses_for
 
 FORMATS = ("csv", "xlsx")
 LICENSE_COLUMNS = (
@@ -66,10 +68,10 @@ def license_rows(licenses, today: date):
         ]
 
 
-def license_export(actor, fmt: str, *, today: date, **filters) -> tuple[bytes, str, str]:
+def license_export(actor, fmt: str, filters: dict, *, today: date) -> tuple[bytes, str, str]:
     policy.require(actor, P.IMPORT_EXPORT)
     policy.require(actor, P.MANAGE_STAFF)
-    licenses = queries.licenses_for(actor, today=today, **filters).iterator(chunk_size=2000)
+    licenses = licenses_for(actor, filters, today=today).iterator(chunk_size=2000)
     rows = license_rows(licenses, today)
     if fmt == "xlsx":
         return write_workbook([("Licenses", rows)]), CONTENT_TYPES["xlsx"], "licenses.xlsx"

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
-from clinicorg.core.queries import audit_events_for
+from clinicorg.core.filters import audit_events_for
 from clinicorg.directory.models import (
     Department,
     EmployeeCategory,
@@ -35,6 +35,7 @@ from clinicorg.staff.queries import (
     MISSING_TAXONOMY,
     NONE,
     STATUS_ALL,
+    _id,
     current_condition,
     filter_staff,
     held_by,
@@ -301,7 +302,7 @@ def dashboard(actor, *, now=None) -> Dashboard:
         )
     if policy.can(actor, P.VIEW_AUDIT_LOG):
         out.shows_changes = True
-        out.changes = list(audit_events_for(actor)[:LATEST_CHANGES])
+        out.changes = list(audit_events_for(actor, {})[:LATEST_CHANGES])
     return out
 
 
@@ -335,11 +336,20 @@ def parse_window(value) -> int:
     return days
 
 
+def window_or_default(value) -> int:
+    """The window a list uses for `value`: the default when it is not a usable window (the
+    page says why beside the field)."""
+    try:
+        return parse_window(value)
+    except ValueError:
+        return DEFAULT_WINDOW
+
+
 def filter_licenses(
     queryset,
     *,
     today: date,
-    window: int = DEFAULT_WINDOW,
+    window=DEFAULT_WINDOW,
     show: str = SHOW_ALL,
     location=None,
     state: str = "",
@@ -350,9 +360,9 @@ def filter_licenses(
 
     `show` narrows to expired or expiring ones; `location` is the holder's primary location id;
     `q` matches the holder's name or email, or the license number; an unusable value matches
-    nothing.
+    nothing, but for the window, which is then the default one.
     """
-    horizon = today + timedelta(days=window)
+    horizon = today + timedelta(days=window_or_default(window))
     queryset = queryset.filter(expires_on__isnull=False, expires_on__lte=horizon)
     if show == SHOW_EXPIRED:
         queryset = queryset.filter(expires_on__lt=today)
@@ -360,11 +370,11 @@ def filter_licenses(
         queryset = queryset.filter(expires_on__gte=today)
     elif show != SHOW_ALL:
         return queryset.none()
-    if location not in (None, ""):
-        try:
-            queryset = queryset.filter(staff__primary_location_id=int(location))
-        except (TypeError, ValueError):
-            return queryset.none()
+    wanted = _id(location)
+    if wanted is False:  # not an id, or past the database's range
+        return queryset.none()
+    if wanted is not None:
+        queryset = queryset.filter(staff__primary_location_id=wanted)
     state = (state or "").strip()
     if state:
         queryset = queryset.filter(state__iexact=state)
@@ -386,10 +396,10 @@ def licenses_in_scope(actor):
     return held_by(License.objects.all(), filter_staff(StaffMember.objects.visible_to(actor)))
 
 
-def licenses_for(actor, *, today: date, **filters):
-    """The expiry list of `actor`, with what a row shows (constant queries)."""
-    qs = licenses_in_scope(actor).select_related("staff", "staff__primary_location")
-    return filter_licenses(qs, today=today, **filters)
+def scoped_licenses(actor):
+    """The licenses `actor` may see, with what a row of the expiry list shows (constant
+    queries), before any filter (the lists filter them through reports.filters)."""
+    return licenses_in_scope(actor).select_related("staff", "staff__primary_location")
 
 
 def license_state(expires_on: date | None, today: date, window: int = DEFAULT_WINDOW) -> str:
@@ -476,7 +486,9 @@ def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> 
     from clinicorg.staff.models import SIGN_IN_STATUSES
 
     horizon, windows = settings.horizon, settings.windows
-    everything = list(licenses_for(SystemActor(organization.pk), today=today, window=horizon))
+    everything = list(
+        filter_licenses(scoped_licenses(SystemActor(organization.pk)), today=today, window=horizon)
+    )
     if not any(is_reminder_day(days_left(x.expires_on, today), windows) for x in everything):
         return []
     by_id = {x.pk: x for x in everything}

@@ -4,13 +4,14 @@ slot engine needs in a constant number of queries."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clinicorg.access.catalogue import P
+from clinicorg.core.queries import day_start, next_day_start, parse_day
 from clinicorg.directory.models import Location
 from clinicorg.staff.models import SIGN_IN_STATUSES, StaffMember
 from clinicorg.staff.queries import _id
@@ -54,6 +55,31 @@ def get_visit_type(actor, pk) -> VisitType:
 # Appointments
 
 
+def _local_days(queryset, first: date | None, last: date | None):
+    """Appointments starting on the days `first` to `last` (either may be open) at their
+    location: each location's days begin at midnight in its own time zone, as its schedule
+    shows them."""
+    located = Location.objects.filter(pk__in=queryset.order_by().values("location_id"))
+    zones = list(located.order_by().values_list("timezone", flat=True).distinct())
+    if not zones:
+        return queryset  # no appointment at any location: nothing to narrow
+    condition = Q()
+    for name in zones:
+        try:
+            zone = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = UTC
+        part = Q(location__timezone=name)
+        start = day_start(first, zone) if first else None
+        if start:
+            part &= Q(starts_at__gte=start)
+        end = next_day_start(last, zone) if last else None
+        if end:
+            part &= Q(starts_at__lt=end)
+        condition |= part
+    return queryset.filter(condition)
+
+
 def filter_appointments(
     queryset,
     *,
@@ -61,12 +87,13 @@ def filter_appointments(
     provider=None,
     status: str = "",
     source: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from=None,
+    date_to=None,
     q: str = "",
 ):
-    """Filter appointments: ids for location and provider; inclusive days in UTC for the
-    range (the pages pass the instants of their local days to `between`)."""
+    """Filter appointments: ids for location and provider; inclusive days at each
+    appointment's location, in its time zone (as the schedule pages show them). A value a
+    filter cannot use matches nothing."""
     for name, value in (("location_id", location), ("provider_id", provider)):
         wanted = _id(value)
         if wanted is False:
@@ -77,11 +104,11 @@ def filter_appointments(
         queryset = queryset.filter(status=status)
     if source:
         queryset = queryset.filter(source=source)
-    if date_from:
-        queryset = queryset.filter(starts_at__gte=datetime.combine(date_from, time.min, UTC))
-    if date_to:
-        end = datetime.combine(date_to + timedelta(days=1), time.min, UTC)
-        queryset = queryset.filter(starts_at__lt=end)
+    first, last = parse_day(date_from), parse_day(date_to)
+    if first is False or last is False:
+        return queryset.none()
+    if first or last:
+        queryset = _local_days(queryset, first, last)
     q = (q or "").strip()
     if q:
         queryset = queryset.filter(
@@ -90,9 +117,10 @@ def filter_appointments(
     return queryset.order_by("starts_at", "id")
 
 
-def appointments_for(actor, permission: str = P.VIEW_APPOINTMENTS, **filters):
-    qs = Appointment.objects.visible_to(actor, permission).select_related(*APPOINTMENT_RELATED)
-    return filter_appointments(qs, **filters)
+def scoped_appointments(actor, permission: str = P.VIEW_APPOINTMENTS):
+    """Appointments at the locations where the actor holds `permission`, with what a list
+    shows, before any filter (the lists filter them through scheduling.filters)."""
+    return Appointment.objects.visible_to(actor, permission).select_related(*APPOINTMENT_RELATED)
 
 
 def get_appointment(actor, pk, permission: str = P.VIEW_APPOINTMENTS) -> Appointment:

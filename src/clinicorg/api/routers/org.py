@@ -15,8 +15,16 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.models import Organization, OrganizationNPI
 from clinicorg.directory import actions, queries
+from clinicorg.directory.filters import (
+    CategoryFilterSet,
+    NamedFilterSet,
+    categories_for,
+    departments_for,
+    positions_for,
+)
 from clinicorg.directory.models import Department, EmployeeCategory, Position
 
+from ..filters import query_schema
 from ..pagination import LimitOffset
 from ..schemas import ERRORS, Error, Input
 
@@ -43,15 +51,7 @@ class NamedPatch(Input):
     )
 
 
-class NamedFilters(Input):
-    q: str = Field("", description="Part of the name, case-insensitive.")
-    active: bool | None = Field(
-        None, description="true: active only; false: inactive only; omitted: both."
-    )
-
-
-def _active_filter(active: bool | None) -> str:
-    return "" if active is None else ("active" if active else "inactive")
+NamedFilters = query_schema(NamedFilterSet, "NamedFilters")
 
 
 def _named_routes(model, path: str, tag: str, list_query, create, update) -> None:
@@ -59,7 +59,7 @@ def _named_routes(model, path: str, tag: str, list_query, create, update) -> Non
     noun = model._meta.model_name  # "department" / "position"
 
     def get_one(actor, pk):
-        return get_object_or_404(list_query(actor), pk=pk)
+        return get_object_or_404(list_query(actor, {}), pk=pk)
 
     @router.get(
         path,
@@ -71,7 +71,7 @@ def _named_routes(model, path: str, tag: str, list_query, create, update) -> Non
     @paginate(LimitOffset)
     def list_items(request, filters: Query[NamedFilters]):
         policy.require(request.auth, P.MANAGE_SETTINGS)
-        return list_query(request.auth, q=filters.q, active=_active_filter(filters.active))
+        return list_query(request.auth, filters.dict())
 
     @router.post(
         path,
@@ -115,7 +115,7 @@ _named_routes(
     Department,
     "/departments",
     "Departments",
-    queries.departments_for,
+    departments_for,
     actions.create_department,
     actions.update_department,
 )
@@ -123,7 +123,7 @@ _named_routes(
     Position,
     "/positions",
     "Positions",
-    queries.positions_for,
+    positions_for,
     actions.create_position,
     actions.update_position,
 )
@@ -154,15 +154,11 @@ class CategoryPatch(Input):
     status: CategoryStatusValue | None = Field(None, description="active or deprecated.")
 
 
-class CategoryFilters(Input):
-    q: str = Field("", description="Part of the name, case-insensitive.")
-    status: Literal["", "active", "deprecated"] = Field(
-        "", description="active or deprecated; empty for both."
-    )
+CategoryFilters = query_schema(CategoryFilterSet, "CategoryFilters")
 
 
 def _category(actor, pk):
-    return get_object_or_404(queries.categories_for(actor), pk=pk)
+    return get_object_or_404(categories_for(actor, {}), pk=pk)
 
 
 @router.get(
@@ -174,7 +170,7 @@ def _category(actor, pk):
 @paginate(LimitOffset)
 def list_categories(request, filters: Query[CategoryFilters]):
     policy.require(request.auth, P.MANAGE_SETTINGS)
-    return queries.categories_for(request.auth, **filters.dict())
+    return categories_for(request.auth, filters.dict())
 
 
 @router.post(

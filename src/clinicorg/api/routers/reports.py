@@ -13,7 +13,9 @@ from ninja import Field, Query, Router, Schema
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.reports import actions, queries
+from clinicorg.reports.filters import LicenseFilterSet, licenses_for
 
+from ..filters import query_schema
 from ..pagination import PageParams, page_of
 from ..schemas import ERRORS, Input, Ref
 
@@ -63,30 +65,7 @@ def get_dashboard(request):
     return {"tables": [_table(t) for t in (*board.figures, *board.tables)]}
 
 
-class LicenseFilters(Input):
-    window: int = Field(
-        queries.DEFAULT_WINDOW,
-        ge=1,
-        le=queries.MAX_WINDOW,
-        description="Licenses expiring within this many days (and expired ones).",
-    )
-    show: Literal["", "expired", "expiring"] = Field(
-        "", description="Narrow to expired or to expiring licenses."
-    )
-    location: int | None = Field(None, description="Holder's primary location id.")
-    state: str = Field("", max_length=2, description="License state, e.g. CA.")
-    q: str = Field("", description="Holder's name or email, or the license number.")
-    sort: Literal[
-        "",
-        "expires",
-        "-expires",
-        "provider",
-        "-provider",
-        "location",
-        "-location",
-        "state",
-        "-state",
-    ] = Field("", description="Order; soonest expiry first by default.")
+LicenseFilters = query_schema(LicenseFilterSet, "LicenseFilters")
 
 
 class HolderOut(Schema):
@@ -139,7 +118,7 @@ def list_licenses(request, filters: Query[LicenseFilters], page: Query[PageParam
             },
         }
 
-    licenses = queries.licenses_for(request.auth, today=today, **filters.dict())
+    licenses = licenses_for(request.auth, filters.dict(), today=today)
     return {**page_of(licenses, page, out), "today": today}
 
 

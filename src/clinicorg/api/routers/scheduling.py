@@ -10,9 +10,11 @@ from ninja.pagination import paginate
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.scheduling import actions, queries
+from clinicorg.scheduling.filters import AppointmentFilterSet, appointments_for
 from clinicorg.scheduling.models import AvailabilityOverride, TimeOff
 from clinicorg.staff.queries import get_staff
 
+from ..filters import query_schema
 from ..pagination import LimitOffset
 from ..schemas import ERRORS, Input
 from .people import Ref
@@ -333,14 +335,7 @@ class AppointmentOut(Schema):
     created_at: datetime
 
 
-class AppointmentFilters(Input):
-    location: int | None = None
-    provider: int | None = None
-    status: Literal["", "booked", "cancelled", "completed", "no_show"] = ""
-    source: Literal["", "staff", "online"] = ""
-    date_from: date | None = Field(None, description="Inclusive, UTC day.")
-    date_to: date | None = Field(None, description="Inclusive, UTC day.")
-    q: str = Field("", description="Patient name, email or phone.")
+AppointmentFilters = query_schema(AppointmentFilterSet, "AppointmentFilters")
 
 
 class AppointmentIn(Input):
@@ -391,8 +386,7 @@ def _appointment_out(a) -> dict:
 @paginate(LimitOffset, serialize=_appointment_out)
 def list_appointments(request, filters: Query[AppointmentFilters]):
     policy.require(request.auth, P.VIEW_APPOINTMENTS)
-    qs = queries.appointments_for(request.auth, **filters.dict())
-    return qs
+    return appointments_for(request.auth, filters.dict())
 
 
 @router.post("/appointments", response={201: AppointmentOut, **ERRORS, 409: dict})

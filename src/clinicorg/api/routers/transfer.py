@@ -18,11 +18,14 @@ from ninja.pagination import paginate
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.boundary import INT_MAX
+from clinicorg.directory.filters import LocationFilterSet
+from clinicorg.staff.filters import StaffFilterSet
 from clinicorg.transfer import actions, corrections
 from clinicorg.transfer.exports import FilePurged, error_copy, export
 from clinicorg.transfer.models import ImportJob, Kind, Mode
 from clinicorg.transfer.templates import CONTENT_TYPES, build_template
 
+from ..filters import query_schema
 from ..pagination import LimitOffset, PageParams
 from ..schemas import ERRORS, Error, Input
 
@@ -287,21 +290,9 @@ def import_template(
     return _file(content, CONTENT_TYPES[format], f"{kind}-template.{format}")
 
 
-class StaffExportFilters(Input):
-    q: str = ""
-    status: str = ""
-    location: str = ""
-    role: str = ""
-    department: str = ""
-    position: str = ""
-    category: str = ""
-    sort: str = ""
-
-
-class LocationExportFilters(Input):
-    q: str = ""
-    status: str = ""
-    sort: str = ""
+# The lists' own filter sets: an export takes every filter of its list, as the list does.
+StaffExportFilters = query_schema(StaffFilterSet, "StaffExportFilters")
+LocationExportFilters = query_schema(LocationFilterSet, "LocationExportFilters")
 
 
 @router.get("/exports/staff", response={200: None, **ERRORS})

@@ -39,6 +39,13 @@ def action_validates(form: forms.Form) -> None:
             field.marked_required = True
 
 
+def given_filters(data, names) -> dict:
+    """A list's filters as given (stripped), for its filter set, from a page that reports their
+    errors beside its own form's fields; one the input boundary refuses reads as empty."""
+    given = {name: str(data.get(name) or "").strip() for name in names}
+    return {k: "" if boundary.text_problem(v) else v for k, v in given.items()}
+
+
 class FilterForm(Form):
     """The query-string filters of a list page, as text fields through the same boundary."""
 

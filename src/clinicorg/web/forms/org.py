@@ -5,11 +5,13 @@ They parse and render; the directory actions validate, so every front end gives 
 
 from django import forms
 
+from clinicorg.core.filters import AUDIT_FILTERS
 from clinicorg.core.labels import action_label, target_type_label
 from clinicorg.core.models import Organization, OrganizationNPI
+from clinicorg.core.queries import date_range_problem
 from clinicorg.directory.models import CategoryStatus
 
-from .base import Form, ZoneSelect, action_validates
+from .base import Form, ZoneSelect, action_validates, given_filters
 from .locations import timezone_choices
 
 
@@ -64,7 +66,10 @@ class OrganizationNPIForm(Form):
 
 
 class AuditFilterForm(Form):
-    """The audit log filter; invalid values are reported beside the field and ignored."""
+    """The audit log filter as the page shows it: its errors beside the fields. The list reads
+    the values through the one filter set (core.filters.AuditFilterSet), as the API does, so
+    a value it cannot use (a day that is no date, an action the log does not hold) matches
+    nothing there too."""
 
     q = forms.CharField(required=False, label="Search")
     actor = forms.CharField(required=False, label="Actor", max_length=300)
@@ -94,19 +99,15 @@ class AuditFilterForm(Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "The end date is before the start date.")
+        problem = date_range_problem(data.get("date_from"), data.get("date_to"))
+        if problem:
+            self.add_error("date_to", problem)
         return data
 
     def filters(self) -> dict:
-        """The valid filters, in the keywords core.queries.filter_audit_events takes."""
+        """The filters as given, for the filter set; one the input boundary refuses (control
+        characters, lone surrogates) reads as empty, as on every list page."""
         if not self.is_bound:
             return {}
         self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {
-            k: data[k]
-            for k in ("q", "actor", "action", "target_type", "target_id", "date_from", "date_to")
-            if k in data and data[k] not in (None, "")
-        }
+        return given_filters(self.data, AUDIT_FILTERS)

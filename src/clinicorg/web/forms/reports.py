@@ -9,6 +9,9 @@ from .base import Form
 
 
 class LicenseFilterForm(Form):
+    """The license filter as the page shows it: its errors beside the fields. The list reads
+    the values through the one filter set (reports.filters.LicenseFilterSet)."""
+
     window = forms.IntegerField(
         required=False,
         min_value=1,
@@ -28,18 +31,6 @@ class LicenseFilterForm(Form):
     state = forms.CharField(required=False, max_length=2, label="State")
     q = forms.CharField(required=False, max_length=200, label="Search")
     sort = forms.CharField(required=False)
-
-    def filters(self) -> dict:
-        """The filters of a valid form; a field with an error falls back to its default."""
-        data = self.cleaned_data if self.is_bound else {}
-        return {
-            "window": data.get("window") or queries.DEFAULT_WINDOW,
-            "show": data.get("show") or queries.SHOW_ALL,
-            "location": data.get("location") or None,
-            "state": data.get("state") or "",
-            "q": data.get("q") or "",
-            "sort": data.get("sort") or "",
-        }
 
 
 class ReminderSettingsForm(Form):

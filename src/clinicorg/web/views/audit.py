@@ -1,26 +1,26 @@
 """Audit log pages: the filtered list, one event, and the CSV export of the filtered list.
 
-Times are shown in the organization's time zone, and the date filters read days in it too.
+Times are shown in the organization's time zone, and the date filters read days in it too, as
+on every front end of the log (core.filters.AuditFilterSet).
 """
 
 import csv
-import zoneinfo
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from clinicorg.access.catalogue import P
+from clinicorg.core.filters import AUDIT_FILTERS, audit_events_for
 from clinicorg.core.labels import action_label, field_label, target_type_label, value_label
 from clinicorg.core.models import AuditEvent
-from clinicorg.core.queries import audit_events_for, get_audit_event
+from clinicorg.core.queries import get_audit_event, organization_zone
 from clinicorg.directory.models import Location
 from clinicorg.transfer.cells import neutralize
 
 from ..forms.org import AuditFilterForm
 from .base import paginate, requires
 
-FILTER_KEYS = ("q", "actor", "action", "target_type", "target_id", "date_from", "date_to")
 CSV_COLUMNS = (
     "time",
     "actor",
@@ -34,13 +34,6 @@ CSV_COLUMNS = (
     "ip",
 )
 # Spreadsheets run a cell starting with one of these as a formula.
-
-
-def _org_timezone(request) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(request.user.organization.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 EMPTY = "(empty)"
@@ -94,7 +87,7 @@ def _filter_form(request):
     visible = AuditEvent.objects.visible_to(request.user)
     actions = visible.order_by("action").values_list("action", flat=True).distinct()
     types = visible.order_by("target_type").values_list("target_type", flat=True).distinct()
-    bound = any(request.GET.get(k) for k in FILTER_KEYS)
+    bound = any(request.GET.get(k) for k in AUDIT_FILTERS)
     return AuditFilterForm(
         request.GET if bound else None,
         actions=[a for a in actions if a],
@@ -102,10 +95,8 @@ def _filter_form(request):
     )
 
 
-def _events(request, form, tz):
-    # The date filters are days in the organization's time zone.
-    with timezone.override(tz):
-        return audit_events_for(request.user, **form.filters())
+def _events(request, form):
+    return audit_events_for(request.user, form.filters())
 
 
 def _linkable_locations(request, events) -> set[str]:
@@ -119,9 +110,9 @@ def _linkable_locations(request, events) -> set[str]:
 
 @requires(P.VIEW_AUDIT_LOG)
 def audit_list(request):
-    tz = _org_timezone(request)
+    tz = organization_zone(request.user)
     form = _filter_form(request)
-    page, query = paginate(request, _events(request, form, tz), per_page=50)
+    page, query = paginate(request, _events(request, form), per_page=50)
     events = list(page)
     linkable = _linkable_locations(request, events)
     for event in events:
@@ -150,7 +141,7 @@ def audit_list(request):
 
 @requires(P.VIEW_AUDIT_LOG)
 def audit_detail(request, pk):
-    tz = _org_timezone(request)
+    tz = organization_zone(request.user)
     event = get_audit_event(request.user, pk)
     location_link = event.target_type == "location" and bool(_linkable_locations(request, [event]))
     with timezone.override(tz):
@@ -198,9 +189,9 @@ def _csv_rows(events, tz):
 
 @requires(P.VIEW_AUDIT_LOG)
 def audit_export(request):
-    tz = _org_timezone(request)
+    tz = organization_zone(request.user)
     form = _filter_form(request)
-    events = _events(request, form, tz)
+    events = _events(request, form)
     stamp = timezone.now().astimezone(tz).strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(_csv_rows(events, tz), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'

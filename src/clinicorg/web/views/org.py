@@ -18,6 +18,13 @@ from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
 from clinicorg.core.models import OrganizationNPI
 from clinicorg.directory import actions, queries
+from clinicorg.directory.filters import (
+    CATEGORY_FILTERS,
+    NAMED_FILTERS,
+    categories_for,
+    departments_for,
+    positions_for,
+)
 from clinicorg.directory.models import CategoryStatus, Department, EmployeeCategory, Position
 
 from ..forms.org import CategoryForm, NameForm, OrganizationForm, OrganizationNPIForm
@@ -59,7 +66,7 @@ KINDS = {
         Department,
         "department",
         "Departments",
-        queries.departments_for,
+        departments_for,
         actions.create_department,
         actions.update_department,
         "Departments group staff by the part of the practice they work in.",
@@ -69,7 +76,7 @@ KINDS = {
         Position,
         "position",
         "Positions",
-        queries.positions_for,
+        positions_for,
         actions.create_position,
         actions.update_position,
         "Positions are job titles, such as Physician or Receptionist.",
@@ -88,8 +95,8 @@ def _back(request, default: str):
 
 
 def _named_list_context(request, kind: Kind, form):
-    filters = list_filters(request, ("q", "active"))
-    page, query = paginate(request, kind.list_for(request.user, **filters))
+    filters = list_filters(request, NAMED_FILTERS)
+    page, query = paginate(request, kind.list_for(request.user, filters))
     return {"kind": kind, "page": page, "query": query, "filters": filters, "form": form}
 
 
@@ -159,8 +166,8 @@ def named_status(request, kind, pk):
 
 
 def _category_list_context(request, form):
-    filters = list_filters(request, ("q", "status"))
-    page, query = paginate(request, queries.categories_for(request.user, **filters))
+    filters = list_filters(request, CATEGORY_FILTERS)
+    page, query = paginate(request, categories_for(request.user, filters))
     return {"page": page, "query": query, "filters": filters, "form": form}
 
 

@@ -9,7 +9,9 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.reports import actions, exports, queries
 from clinicorg.reports.charts import bar_chart
+from clinicorg.reports.filters import LICENSE_FILTERS, licenses_for
 
+from ..forms.base import given_filters
 from ..forms.reports import LicenseFilterForm, ReminderSettingsForm
 from ..setup import setup_checklist
 from .base import paginate, requires, save_form
@@ -52,17 +54,19 @@ def dashboard_export(request, fmt):
 
 
 def _license_filters(request) -> tuple[LicenseFilterForm, dict]:
+    """The page's form (its errors beside the fields) and the filters as given."""
     form = LicenseFilterForm(request.GET)
     form.is_valid()
-    return form, form.filters()
+    return form, given_filters(request.GET, LICENSE_FILTERS)
 
 
 @requires(P.MANAGE_STAFF)
 def license_list(request):
     actor = request.user
-    form, filters = _license_filters(request)
+    form, given = _license_filters(request)
     today = queries.org_today(actor.organization)
-    page, query = paginate(request, queries.licenses_for(actor, today=today, **filters))
+    page, query = paginate(request, licenses_for(actor, given, today=today))
+    filters = {**given, "window": queries.window_or_default(given["window"])}
     for lic in page:
         lic.days_left = queries.days_left(lic.expires_on, today)
         lic.state_flag = queries.license_state(lic.expires_on, today, filters["window"])
@@ -92,7 +96,7 @@ def license_export(request, fmt):
         raise Http404("CSV or XLSX only.")
     _form, filters = _license_filters(request)
     today = queries.org_today(request.user.organization)
-    return _file(*exports.license_export(request.user, fmt, today=today, **filters))
+    return _file(*exports.license_export(request.user, fmt, filters, today=today))
 
 
 @requires(P.MANAGE_SETTINGS)

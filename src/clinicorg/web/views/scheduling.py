@@ -2,7 +2,7 @@
 free time, an appointment (cancel with a reason, mark), availability on a provider's profile,
 and the organization's scheduling settings with its visit types."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -18,7 +18,8 @@ from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.queries import active_locations
-from clinicorg.scheduling import actions, queries, rules, slots
+from clinicorg.scheduling import actions, queries, rules
+from clinicorg.scheduling.filters import appointments_for
 from clinicorg.scheduling.models import (
     WEEKDAYS,
     AppointmentStatus,
@@ -60,13 +61,6 @@ def _day_param(request, name: str, default: date) -> date:
         return date.fromisoformat(request.GET.get(name, ""))
     except ValueError:
         return default
-
-
-def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    return (
-        slots.window_edge(day, time.min, zone),
-        slots.window_edge(day + timedelta(days=1), time.min, zone),
-    )
 
 
 def _pick_visit_type(request, visit_types):
@@ -116,11 +110,8 @@ def schedule_day(request, pk):
     day = _day_param(request, "date", today)
     visit_types = list(queries.visit_types_for(user, active=True))
     vt = _pick_visit_type(request, visit_types)
-    start, end = _day_bounds(day, zone)
     appts = list(
-        queries.appointments_for(user, location=location.pk).filter(
-            starts_at__gte=start, starts_at__lt=end
-        )
+        appointments_for(user, {"location": location.pk, "date_from": day, "date_to": day})
     )
     providers = list(queries.bookable_providers(location))
     known = {p.pk for p in providers}
@@ -179,7 +170,6 @@ def schedule_day(request, pk):
 def schedule_week(request, pk):
     user = request.user
     provider = get_staff(user, pk)
-    home_zone = ZoneInfo(provider.primary_location.timezone)
     today = queries.local_today(provider.primary_location)
     first = _day_param(request, "week", today)
     first -= timedelta(days=first.weekday())
@@ -188,12 +178,8 @@ def schedule_week(request, pk):
         vt for vt in queries.visit_types_for(user, active=True) if provider in vt.providers.all()
     ]
     vt = _pick_visit_type(request, visit_types)
-    start = _day_bounds(first, home_zone)[0]
-    end = _day_bounds(days[-1], home_zone)[1]
     appts = list(
-        queries.appointments_for(user, provider=provider.pk).filter(
-            starts_at__gte=start, starts_at__lt=end
-        )
+        appointments_for(user, {"provider": provider.pk, "date_from": first, "date_to": days[-1]})
     )
     by_day: dict[date, list] = {d: [] for d in days}
     for appt in appts:
