@@ -140,6 +140,18 @@ def scoped_positions(actor):
     )
 
 
+def members_by_status(actor, obj) -> dict[str, int]:
+    """How many members of a department, position or category the actor can see, by status
+    (a location-limited reader counts only the staff of their locations)."""
+    rows = (
+        policy.staff_scope(obj.members.all(), actor)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
 def filter_categories(queryset, *, q: str = "", status: str = ""):
     q = (q or "").strip()
     if q:

@@ -23,6 +23,12 @@ def _named(key: str, plural: str) -> list:
             kind,
             name=f"structure_{key}_status",
         ),
+        path(
+            f"organization/{plural}/<int:pk>/deactivate/",
+            org.named_deactivate,
+            kind,
+            name=f"structure_{key}_deactivate",
+        ),
     ]
 
 

@@ -138,10 +138,12 @@ def confirm_page(
     fields: dict | None = None,
     crumbs=(),
     danger: bool = True,
+    action: str | None = None,
 ):
     """The page that asks before a destructive or wide action: what it does (`lead`), what it
     affects (`effects`, one line each, with counts), and a button that posts to the same
-    address (with `fields` as hidden inputs)."""
+    address, or to `action` when the change lives at a POST-only address (with `fields` as
+    hidden inputs)."""
     return render(
         request,
         "web/confirm.html",
@@ -155,6 +157,6 @@ def confirm_page(
             "fields": fields or {},
             "crumbs": list(crumbs),
             "danger": danger,
-            "action": request.get_full_path(),
+            "action": action or request.get_full_path(),
         },
     )

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
 from clinicorg.core.models import OrganizationNPI
@@ -26,6 +28,7 @@ from clinicorg.directory.filters import (
     positions_for,
 )
 from clinicorg.directory.models import CategoryStatus, Department, EmployeeCategory, Position
+from clinicorg.staff.models import Status
 
 from ..forms.org import CategoryForm, NameForm, OrganizationForm, OrganizationNPIForm
 from .base import apply_errors, confirm_page, list_filters, paginate, requires
@@ -59,6 +62,10 @@ class Kind:
     def status_url(self) -> str:
         return f"web:structure_{self.key}_status"
 
+    @property
+    def deactivate_url(self) -> str:
+        return f"web:structure_{self.key}_deactivate"
+
 
 KINDS = {
     "department": Kind(
@@ -84,14 +91,19 @@ KINDS = {
 }
 
 
-def _back(request, default: str):
-    """Where to return after a row action: the list the member came from, if it is ours."""
-    target = request.POST.get("next", "")
+def _safe_next(request, default: str) -> str:
+    """The list the member came from (`next`, posted or in the query), if it is ours."""
+    target = request.POST.get("next", "") or request.GET.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect(default)
+        return target
+    return default
+
+
+def _back(request, default: str):
+    """Where to return after a row action: the list the member came from, if it is ours."""
+    return redirect(_safe_next(request, default))
 
 
 def _named_list_context(request, kind: Kind, form):
@@ -144,6 +156,49 @@ def named_edit(request, kind, pk):
         request,
         "web/org/named_form.html",
         {"kind": kind, "obj": obj, "form": form, "members": members},
+    )
+
+
+def _staff_count(n: int, what: str) -> str:
+    return f"{n} {what} staff member{pluralize(n)}"
+
+
+@requires(P.MANAGE_SETTINGS)
+def named_deactivate(request, kind, pk):
+    """Asks before deactivating, naming how many staff hold it; the button posts to the
+    status address (POST only), where the action runs."""
+    kind = KINDS[kind]
+    obj = queries.get_in_org(kind.model, request.user, pk)
+    back = _safe_next(request, reverse(kind.list_url))
+    if not obj.is_active:
+        messages.info(request, f"{kind.singular.capitalize()} “{obj.name}” is already inactive.")
+        return redirect(back)
+    counts = queries.members_by_status(request.user, obj)
+    active = counts.get(Status.ACTIVE, 0)
+    others = sum(n for s, n in counts.items() if s not in (Status.ACTIVE, Status.DEACTIVATED))
+    effects = [
+        f"{_staff_count(active, 'active')} hold{pluralize(active, 's,')} it; they keep it."
+        if active
+        else "No active staff member holds it."
+    ]
+    if others:
+        effects.append(
+            f"{_staff_count(others, 'more')} (invited, on leave or suspended) "
+            f"hold{pluralize(others, 's,')} it; they keep it too."
+        )
+    limited = policy.accessible_location_ids(request.user) is not None
+    return confirm_page(
+        request,
+        heading=f"Deactivate the {kind.singular} “{obj.name}”?",
+        lead=f"It is no longer offered when a {kind.singular} is chosen for a staff member. "
+        "Nobody loses it, its history stays, and it can be activated again.",
+        effects=effects,
+        note="Counted among the staff of the locations you can access." if limited else "",
+        button=f"Deactivate {obj.name}",
+        cancel=back,
+        fields={"is_active": "false", "next": back},
+        crumbs=[(kind.plural, reverse(kind.list_url))],
+        action=reverse(kind.status_url, args=[obj.pk]),
     )
 
 
