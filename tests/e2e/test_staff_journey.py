@@ -75,6 +75,12 @@ def test_invite_accept_deactivate_free_the_email_and_invite_again(
     page.get_by_label("Reason").fill("Left the practice")
     with page.expect_navigation():
         page.get_by_role("button", name="Update status").click()
+    # The change is asked about first, naming what it ends.
+    expect(page.get_by_role("heading", name="Deactivate Nia Hire?")).to_be_visible()
+    expect(page.get_by_text("Nia Hire is signed out everywhere at once")).to_be_visible()
+    screenshot(page, "staff-status-confirm")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Deactivate Nia Hire").click()
     expect(page.get_by_text("Nia Hire is now Deactivated.")).to_be_visible()
     screenshot(page, "staff-profile-deactivated")
 

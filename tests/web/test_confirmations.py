@@ -1,10 +1,14 @@
 """A destructive or wide action asks first and names what it affects; the change happens only
 when the confirmation is sent."""
 
+from django.test import Client
+
 from clinicorg.core.models import AuditEvent, OrganizationNPI
 from clinicorg.directory import actions
 from clinicorg.directory.models import Department, Location, PayerEnrollment
-from tests.conftest import signed_in
+from clinicorg.staff import actions as staff_actions
+from clinicorg.staff.models import Status
+from tests.conftest import PASSWORD, signed_in
 
 VALID_NPI = "1234567893"
 
@@ -185,3 +189,104 @@ def test_the_deactivation_question_refuses_outsiders_and_members_without_permiss
     ):
         assert signed_in(outsider).get(url).status_code == 404
         assert signed_in(frontdesk).get(url).status_code == 403
+
+
+# A member's status change on their profile: suspending, deactivating or putting on leave asks
+# first, naming the person and what the action will do; the action runs on the confirmation.
+
+
+def _busy_provider(acme, admin):
+    """A provider who is signed in, holds an API token, supervises two members (one at the
+    Branch), manages Main and has a booked appointment next week."""
+    from clinicorg.access.actions import create_api_token
+    from clinicorg.scheduling import actions as scheduling
+    from tests.scheduling.conftest import WEEKDAYS_9_TO_5, at, booking, next_weekday
+
+    doc = acme.member("doc@acme.test", role="provider", first_name="Ada", last_name="Lovelace")
+    Client().login(username=doc.email, password=PASSWORD)
+    create_api_token(acme.org, acme.roles["provider"], "EHR sync", actor=doc)
+    staff_actions.appoint_supervisor(doc, actor=admin)
+    acme.member("r1@acme.test", supervisor=doc)
+    acme.member("r2@acme.test", supervisor=doc, location=acme.branch)
+    staff_actions.set_location_managers(acme.main, [doc.pk], actor=admin)
+    scheduling.set_weekly_availability(doc, acme.main, WEEKDAYS_9_TO_5, actor=admin)
+    visit = scheduling.create_visit_type(
+        {"name": "Check-up", "duration_minutes": 30, "providers": [doc]}, actor=admin
+    )
+    start = at(acme.main, next_weekday(acme.main), 9)
+    scheduling.book_appointment(booking(acme, doc, visit, start), actor=admin)
+    return doc
+
+
+def test_deactivating_a_member_asks_and_names_what_ends_and_what_stays(acme, admin):
+    doc = _busy_provider(acme, admin)
+    client = signed_in(admin)
+    data = {"status": "deactivated", "reason": "Left the practice"}
+    page = client.post(f"/staff/{doc.pk}/status/", data)
+    assert page.status_code == 200
+    text = page.text
+    assert "Deactivate Ada Lovelace?" in text
+    assert "doc@acme.test" in text and "Left the practice" in text
+    assert "signed out everywhere at once (1 session open now)" in text
+    assert "1 API token they created is revoked for good" in text and "EHR sync" in text
+    assert "2 direct reports keep Ada Lovelace as supervisor" in text
+    assert f"manager of {acme.main.name}" in text
+    assert "1 upcoming appointment with them stays booked" in text
+    assert "No new appointment can be booked with them." in text
+    assert 'name="confirm" value="yes"' in text
+    doc.refresh_from_db()
+    assert doc.status == Status.ACTIVE  # nothing changed yet
+    assert not AuditEvent.objects.filter(target_id=str(doc.pk), action="deactivate_staff")
+
+    done = client.post(f"/staff/{doc.pk}/status/", {**data, "confirm": "yes"})
+    assert done.status_code == 302
+    doc.refresh_from_db()
+    assert doc.status == Status.DEACTIVATED
+
+
+def test_putting_a_member_on_leave_says_they_can_still_sign_in(acme, admin):
+    doc = _busy_provider(acme, admin)
+    page = signed_in(admin).post(
+        f"/staff/{doc.pk}/status/", {"status": "on_leave", "reason": "Parental leave"}
+    )
+    assert "Put Ada Lovelace on leave?" in page.text
+    assert "can still sign in; their sessions and API tokens are kept" in page.text
+    assert "Appointments can still be booked in their hours" in page.text
+    assert "revoked" not in page.text
+    doc.refresh_from_db()
+    assert doc.status == Status.ACTIVE
+
+
+def test_suspending_counts_only_what_a_location_limited_admin_may_see(acme, admin):
+    doc = _busy_provider(acme, admin)
+    main_admin = acme.member("mainadmin@acme.test")  # Main only: r2 at the Branch is unseen
+    page = signed_in(main_admin).post(
+        f"/staff/{doc.pk}/status/", {"status": "suspended", "reason": "Investigation"}
+    )
+    assert "Suspend Ada Lovelace?" in page.text
+    assert "1 direct report keeps Ada Lovelace as supervisor" in page.text
+    assert acme.branch.name not in page.text
+
+
+def test_reactivating_needs_no_question(acme, admin, frontdesk):
+    staff_actions.change_staff_status(frontdesk, Status.SUSPENDED, "Check", actor=admin)
+    response = signed_in(admin).post(
+        f"/staff/{frontdesk.pk}/status/", {"status": "active", "reason": "Cleared"}
+    )
+    assert response.status_code == 302
+    frontdesk.refresh_from_db()
+    assert frontdesk.status == Status.ACTIVE
+
+
+def test_a_change_the_action_would_refuse_is_refused_before_asking(acme, admin, frontdesk):
+    response = signed_in(admin).post(f"/staff/{frontdesk.pk}/status/", {"status": "suspended"})
+    assert response.status_code == 422  # no reason: the form says so, no question
+    assert 'name="confirm"' not in response.text
+    branch_admin = acme.member("branchadmin@acme.test", location=acme.branch)
+    regional = acme.member("regional@acme.test", location=acme.branch, all_locations=True)
+    refused = signed_in(branch_admin).post(
+        f"/staff/{regional.pk}/status/", {"status": "suspended", "reason": "x"}
+    )
+    assert refused.status_code == 403  # broader access than the actor's: the policy says no
+    regional.refresh_from_db()
+    assert regional.status == Status.ACTIVE

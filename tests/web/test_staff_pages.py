@@ -244,9 +244,10 @@ def test_editing_the_record_saves_and_shows_errors(acme, admin_client, frontdesk
 def test_deactivating_signs_the_member_out_on_their_next_request(acme, admin_client, frontdesk):
     member_client = real_login(frontdesk.email)
     assert member_client.get("/staff/").status_code == 403  # signed in (no permission)
-    response = admin_client.post(
-        f"/staff/{frontdesk.pk}/status/", {"status": "deactivated", "reason": "Left the practice"}
-    )
+    data = {"status": "deactivated", "reason": "Left the practice"}
+    # The form asks first (tests/web/test_confirmations.py); its button sends `confirm`.
+    assert admin_client.post(f"/staff/{frontdesk.pk}/status/", data).status_code == 200
+    response = admin_client.post(f"/staff/{frontdesk.pk}/status/", {**data, "confirm": "yes"})
     assert response.status_code == 302
     frontdesk.refresh_from_db()
     assert frontdesk.status == Status.DEACTIVATED

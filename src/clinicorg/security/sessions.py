@@ -47,13 +47,24 @@ def end_sessions(member) -> int:
     return len(keys)
 
 
+def _live_tokens(member):
+    from clinicorg.access.models import ApiToken
+
+    return ApiToken.objects.filter(created_by=member, revoked_at__isnull=True)
+
+
+def member_access(member) -> tuple[int, list[str]]:
+    """What `end_member_access` would end now: the number of the member's recorded sessions
+    and the names of the live API tokens they created (for a confirmation to name)."""
+    sessions = MemberSession.objects.filter(member=member).count()
+    return sessions, sorted(_live_tokens(member).values_list("name", flat=True))
+
+
 def end_member_access(member, *, now) -> dict:
     """End every session of the member and revoke every API token they created; answers the
     audit changes ({field: [old, new]}). Called when a member may no longer sign in."""
-    from clinicorg.access.models import ApiToken
-
     changes = {}
-    tokens = ApiToken.objects.filter(created_by=member, revoked_at__isnull=True)
+    tokens = _live_tokens(member)
     names = sorted(tokens.values_list("name", flat=True))
     if names:
         tokens.update(revoked_at=now)

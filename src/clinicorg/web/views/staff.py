@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -18,11 +19,14 @@ from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
+from clinicorg.scheduling.filters import appointments_for
+from clinicorg.scheduling.models import AppointmentStatus
+from clinicorg.security.sessions import member_access
 from clinicorg.security.throttle import INVITATION_LINKS, throttled_view
 from clinicorg.staff import actions, queries
 from clinicorg.staff import filters as staff_filters
 from clinicorg.staff.filters import STAFF_FILTERS
-from clinicorg.staff.models import Status
+from clinicorg.staff.models import SIGN_IN_STATUSES, StaffMember, Status
 
 from ..forms.staff import (
     AcceptForm,
@@ -32,7 +36,7 @@ from ..forms.staff import (
     StaffRecordForm,
     StatusForm,
 )
-from .base import apply_errors, list_filters, paginate, render_denied, requires
+from .base import apply_errors, confirm_page, list_filters, paginate, render_denied, requires
 
 STAFF_BACKEND = "clinicorg.staff.backends.StaffBackend"
 
@@ -210,11 +214,117 @@ def staff_edit(request, pk):
     )
 
 
+# Status changes that take something away ask first, naming what the action will do.
+CONFIRMED_STATUSES = frozenset({Status.ON_LEAVE, Status.SUSPENDED, Status.DEACTIVATED})
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _status_effects(actor, member, status: str) -> list[str]:
+    """What `change_staff_status` does to `member` when moved to `status`, and what it leaves
+    as it is, counted among what the actor may see."""
+    name = member.full_name
+    effects = []
+    if status in SIGN_IN_STATUSES:
+        effects.append(f"{name} can still sign in; their sessions and API tokens are kept.")
+    else:
+        sessions, tokens = member_access(member)
+        effects.append(
+            f"{name} is signed out everywhere at once ({_count(sessions, 'session', 'sessions')}"
+            " open now) and cannot sign in until reactivated."
+            if sessions
+            else f"{name} cannot sign in until reactivated (no session is open now)."
+        )
+        if tokens:
+            effects.append(
+                f"{_count(len(tokens), 'API token', 'API tokens')} they created "
+                f"{'is' if len(tokens) == 1 else 'are'} revoked for good (a reactivation "
+                f"does not restore {'it' if len(tokens) == 1 else 'them'}): "
+                f"{', '.join(tokens)}."
+            )
+    if status == Status.DEACTIVATED and actions.open_invitation(member):
+        effects.append("Their open invitation link stops working.")
+    reports = StaffMember.objects.visible_to(actor).filter(supervisor=member).count()
+    if reports:
+        effects.append(
+            f"{_count(reports, 'direct report keeps', 'direct reports keep')} {name} as "
+            "supervisor; reassign them from Supervisors if someone else takes over."
+        )
+    managed = list(
+        Location.objects.visible_to(actor)
+        .filter(managers=member)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if managed:
+        effects.append(f"They stay listed as manager of {', '.join(managed)}.")
+    upcoming = appointments_for(actor, {"provider": member.pk, "status": AppointmentStatus.BOOKED})
+    booked = upcoming.filter(ends_at__gt=timezone.now()).count()
+    if booked:
+        effects.append(
+            f"{_count(booked, 'upcoming appointment', 'upcoming appointments')} with them "
+            f"{'stays' if booked == 1 else 'stay'} booked: move or cancel "
+            f"{'it' if booked == 1 else 'them'} if they will not be seen."
+        )
+    keeps_hours = member.availability_windows.filter(
+        location__in=Location.objects.visible_to(actor)
+    ).exists()
+    if keeps_hours and status in SIGN_IN_STATUSES:
+        effects.append(
+            "Appointments can still be booked in their hours; add time off to stop that."
+        )
+    elif keeps_hours:
+        effects.append("No new appointment can be booked with them.")
+    return effects
+
+
+def _confirm_status(request, member, status: str, reason: str):
+    detail = reverse("web:staff_detail", args=[member.pk])
+    label = Status(status).label
+    verb = {
+        Status.ON_LEAVE: "Put {name} on leave",
+        Status.SUSPENDED: "Suspend {name}",
+        Status.DEACTIVATED: "Deactivate {name}",
+    }[status].format(name=member.full_name)
+    return confirm_page(
+        request,
+        heading=f"{verb}?",
+        lead=f"{member.full_name} ({member.email}) goes from {member.get_status_display()} to "
+        f"{label}, with the reason “{reason}”. Their record and history stay.",
+        effects=_status_effects(request.user, member, status),
+        button=verb,
+        cancel=detail,
+        fields={"status": status, "reason": reason, "confirm": "yes"},
+        crumbs=[("Employee Center", reverse("web:staff_list")), (member.full_name, detail)],
+        danger=status != Status.ON_LEAVE,
+    )
+
+
 @require_POST
 @requires(P.MANAGE_STAFF)
 def staff_status(request, pk):
+    """A valid change that takes something away (CONFIRMED_STATUSES) answers the confirmation
+    first; its button posts the same change with `confirm`, and only then the action runs."""
     member = queries.get_staff(request.user, pk)
     form = StatusForm(request.POST, member=member)
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        asks = (
+            status in CONFIRMED_STATUSES
+            and request.POST.get("confirm") != "yes"
+            and member.pk != request.user.pk
+        )
+        if asks:
+            # Refusals the action would make come before the question, from the same rules.
+            policy.require_member(request.user, member)
+            try:
+                actions.ensure_not_last_admin(member, new_status=status)
+            except Conflict as exc:
+                form.add_error("status", exc.message)
+            else:
+                return _confirm_status(request, member, status, form.cleaned_data["reason"])
     if form.is_valid():
         try:
             member = actions.change_staff_status(
