@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
@@ -39,7 +40,7 @@ from ..forms.scheduling import (
     VisitTypeForm,
     WeeklyForm,
 )
-from .base import apply_errors, requires
+from .base import apply_errors, confirm_page, requires
 
 
 def clock(moment: datetime, zone: ZoneInfo) -> str:
@@ -506,15 +507,111 @@ def availability_override_add(request, pk):
     return _availability_again(request, provider, locations, override_form=form)
 
 
-@require_POST
+# Removing dated hours or time off asks first, naming the provider, the dates and the booked
+# appointments they concern (those the actor may see).
+
+SHOWN_APPOINTMENTS = 20
+
+
+def _booked_effects(actor, provider, *, where: str, after: str, filters=None, span=None):
+    """The provider's booked appointments matching `filters` (the appointment filter set's)
+    and overlapping `span` (start, end) when given, as far as the actor may see appointments
+    (scheduling.filters.appointments_for): a count, then one line each."""
+    found = appointments_for(
+        actor, {"provider": provider.pk, "status": AppointmentStatus.BOOKED, **(filters or {})}
+    )
+    if span is not None:
+        found = queries.between(*span, found)
+    appts = list(found[: SHOWN_APPOINTMENTS + 1])
+    if not appts:
+        return [f"No booked appointment {where}."]
+    total = found.count() if len(appts) > SHOWN_APPOINTMENTS else len(appts)
+    lines = [
+        f"{total} booked appointment{pluralize(total)} {where} "
+        f"stay{pluralize(total, 's,')} booked{after}:"
+    ]
+    for a in appts[:SHOWN_APPOINTMENTS]:
+        zone = ZoneInfo(a.location.timezone)
+        lines.append(
+            f"{a.patient_name}: {long_day(a.starts_at.astimezone(zone).date())}, "
+            f"{clock(a.starts_at, zone)}–{clock(a.ends_at, zone)} at {a.location.name} "
+            f"({a.visit_type.name})"
+        )
+    if total > SHOWN_APPOINTMENTS:
+        lines.append(f"and {total - SHOWN_APPOINTMENTS} more")
+    return lines
+
+
+def _hours(spans) -> str:
+    return ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in spans) or "none"
+
+
+def _override_confirmation(request, provider, override):
+    location = override.location
+    day = override.date
+    others = AvailabilityOverride.objects.filter(
+        provider=provider, location=location, date=day
+    ).exclude(pk=override.pk)
+    weekly = provider.availability_windows.filter(location=location, weekday=day.weekday())
+    if others.exists():
+        after = (
+            f"The other hours on that date at {location.name} "
+            f"({_hours((o.start_time, o.end_time) for o in others)}) still replace the weekly "
+            "hours."
+        )
+    else:
+        after = (
+            f"The weekly hours at {location.name} apply again that day: "
+            f"{_hours((w.start_time, w.end_time) for w in weekly)}."
+        )
+    effects = [
+        after,
+        *_booked_effects(
+            request.user,
+            provider,
+            filters={"location": location.pk, "date_from": day, "date_to": day},
+            where=f"that day at {location.name}",
+            after="; any outside the hours left are listed under "
+            "“Appointments outside availability”",
+        ),
+    ]
+    back = reverse("web:staff_availability", args=[provider.pk])
+    when = f"{long_day(day)}, {override.start_time:%H:%M}–{override.end_time:%H:%M}"
+    return confirm_page(
+        request,
+        heading=f"Remove {provider.full_name}’s hours on {day:%b} {day.day}?",
+        lead=f"{provider.full_name} will no longer have the hours {when} at {location.name} "
+        f"({location.timezone}).",
+        effects=effects,
+        note=""
+        if policy.can(request.user, P.VIEW_APPOINTMENTS, location)
+        else f"You cannot see the schedule at {location.name}, so its appointments are not listed.",
+        button="Remove these hours",
+        cancel=back,
+        crumbs=_availability_crumbs(provider),
+    )
+
+
+def _availability_crumbs(provider):
+    detail = reverse("web:staff_detail", args=[provider.pk])
+    return [
+        ("Employee Center", reverse("web:staff_list")),
+        (provider.full_name, detail),
+        ("Availability", reverse("web:staff_availability", args=[provider.pk])),
+    ]
+
+
 @requires(P.MANAGE_STAFF)
 def availability_override_remove(request, pk, oid):
+    """GET asks; POST removes the dated hours."""
     provider = _availability_provider(request, pk)
     override = get_object_or_404(
         AvailabilityOverride.objects.select_related("location", "provider__primary_location"),
         provider=provider,
         pk=oid,
     )
+    if request.method != "POST":
+        return _override_confirmation(request, provider, override)
     actions.remove_availability_override(override, actor=request.user)
     messages.success(request, "Removed the hours for that date.")
     return redirect("web:staff_availability", provider.pk)
@@ -544,13 +641,53 @@ def time_off_add(request, pk):
     )
 
 
-@require_POST
+def _time_off_confirmation(request, provider, off):
+    zone = ZoneInfo(provider.primary_location.timezone)
+    start, end = off.starts_at.astimezone(zone), off.ends_at.astimezone(zone)
+    span = (
+        f"{long_day(start.date())}, {clock(off.starts_at, zone)} to "
+        f"{long_day(end.date())}, {clock(off.ends_at, zone)} ({provider.primary_location.timezone})"
+    )
+    effects = [
+        "Those hours become bookable again wherever the provider’s weekly or dated hours "
+        "cover them.",
+        *_booked_effects(
+            request.user,
+            provider,
+            span=(off.starts_at, off.ends_at),
+            where="in that time",
+            after=" (they were kept when the time off was added)",
+        ),
+    ]
+    hidden = any(
+        not policy.can(request.user, P.VIEW_APPOINTMENTS, location)
+        for location in queries.provider_locations(provider)
+    )
+    back = reverse("web:staff_availability", args=[provider.pk])
+    reason = f" ({off.reason})" if off.reason else ""
+    return confirm_page(
+        request,
+        heading=f"Remove {provider.full_name}’s time off?",
+        lead=f"{provider.full_name} will no longer be away from {span}{reason}.",
+        effects=effects,
+        note="Appointments at locations whose schedule you cannot see are not listed."
+        if hidden
+        else "",
+        button="Remove the time off",
+        cancel=back,
+        crumbs=_availability_crumbs(provider),
+    )
+
+
 @requires(P.MANAGE_STAFF)
 def time_off_remove(request, pk, tid):
+    """GET asks; POST removes the time off."""
     provider = _availability_provider(request, pk)
     off = get_object_or_404(
         TimeOff.objects.select_related("provider__primary_location"), provider=provider, pk=tid
     )
+    if request.method != "POST":
+        return _time_off_confirmation(request, provider, off)
     actions.remove_time_off(off, actor=request.user)
     messages.success(request, "Removed the time off.")
     return redirect("web:staff_availability", provider.pk)
