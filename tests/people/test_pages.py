@@ -109,8 +109,9 @@ def test_removing_a_supervisor_with_reports_asks_to_reassign_or_clear(acme, admi
     refused = client.post(f"/supervisors/{boss.pk}/remove/", {"reports": "reassign"})
     assert refused.status_code == 200
     assert "Choose the supervisor who takes over" in refused.text
+    # The picker's field carries the new supervisor's member id, as every member picker does.
     done = client.post(
-        f"/supervisors/{boss.pk}/remove/", {"reports": "reassign", "reassign_to": other.pk}
+        f"/supervisors/{boss.pk}/remove/", {"reports": "reassign", "reassign_to": other.staff_id}
     )
     assert done.status_code == 302
     report.refresh_from_db()

@@ -2,10 +2,12 @@
 location managers and appointing a supervisor, and the plain id field they degrade to."""
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from clinicorg.directory.models import Location
 from clinicorg.staff import actions
-from clinicorg.staff.models import Status, Supervisor
+from clinicorg.staff.models import Supervisor
 from tests.conftest import signed_in
 
 SEARCH = "/people/search/"
@@ -16,32 +18,6 @@ def offered(client, purpose, q, **params) -> list[str]:
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/json"
     return [item["email"] for item in response.json()["items"]]
-
-
-@pytest.fixture
-def people(acme, admin):
-    """Members named Picker: appointed supervisors at each location, plain members, a
-    deactivated supervisor, a member with access to all locations at the Branch."""
-    main_boss = acme.member("mainboss@acme.test", last_name="Picker", role="provider")
-    branch_boss = acme.member(
-        "branchboss@acme.test", last_name="Picker", role="provider", location=acme.branch
-    )
-    gone_boss = acme.member("goneboss@acme.test", last_name="Picker", role="provider")
-    for m in (main_boss, branch_boss, gone_boss):
-        actions.appoint_supervisor(m, actor=admin)
-    actions.change_staff_status(gone_boss, Status.DEACTIVATED, "Left", actor=admin)
-    acme.member("plain@acme.test", last_name="Picker", role="front_desk")
-    acme.member(
-        "branchplain@acme.test", last_name="Picker", role="front_desk", location=acme.branch
-    )
-    acme.member(
-        "regional@acme.test",
-        last_name="Picker",
-        location=acme.branch,
-        all_locations=True,
-        role="front_desk",
-    )
-    return acme
 
 
 @pytest.fixture
@@ -234,3 +210,85 @@ def test_a_manager_id_the_action_refuses_is_reported_beside_the_field(people, ad
     assert response.status_code == 200
     assert "Enter member ids (numbers) separated by commas." in response.text
     assert not location.managers.exists()
+
+
+# Removing a supervisor: who takes over the reports is chosen with the supervisor picker, which
+# offers only those the action's reassignment rule accepts.
+
+
+def test_the_picker_for_a_removal_offers_only_who_may_take_over(line, admin):
+    client = signed_in(admin)
+    everyone = offered(client, "supervisor", "chain")
+    assert len(everyone) == 6
+    found = offered(client, "supervisor", "chain", replacing=line["Sam"].pk)
+    # Not Sam, not Ann (a report), not Ben or Dan (their line runs through Ann): a loop.
+    assert found == ["cal@acme.test", "xena@acme.test"]
+
+
+def test_every_one_the_picker_leaves_out_is_refused_by_the_action(line, admin):
+    sam = Supervisor.objects.get(staff=line["Sam"])
+    client = signed_in(admin)
+    offered_ids = {
+        item["id"]
+        for item in client.get(
+            SEARCH, {"for": "supervisor", "q": "chain", "replacing": line["Sam"].pk}
+        ).json()["items"]
+    }
+    for member in line.values():
+        if member.pk == sam.staff_id:
+            continue
+        try:
+            with transaction.atomic():
+                actions.remove_supervisor(sam, actor=admin, reassign_to=member)
+                transaction.set_rollback(True)
+            accepted = True
+        except ValidationError:
+            accepted = False
+        assert accepted == (member.pk in offered_ids), member.email
+
+
+def test_a_removal_picker_for_a_supervisor_out_of_sight_offers_nobody(line, acme):
+    branch_admin = acme.member("branchadmin@acme.test", location=acme.branch)
+    branch_boss = acme.member(
+        "chainbranch@acme.test", last_name="Chain", role="provider", location=acme.branch
+    )
+    actions.appoint_supervisor(branch_boss, actor=acme.system)
+    client = signed_in(branch_admin)
+    assert offered(client, "supervisor", "chain") == ["chainbranch@acme.test"]
+    assert offered(client, "supervisor", "chain", replacing=line["Sam"].pk) == []
+    assert offered(client, "supervisor", "chain", replacing="x1") == []
+
+
+def test_the_remove_page_has_the_picker_not_a_list_of_supervisors(line, admin):
+    sam = Supervisor.objects.get(staff=line["Sam"])
+    page = signed_in(admin).get(f"/supervisors/{sam.pk}/remove/")
+    assert page.status_code == 200
+    assert "data-member-picker" in page.text
+    assert f"replacing={line['Sam'].pk}" in page.text
+    assert "for=supervisor" in page.text
+    assert "cal@acme.test" not in page.text and "<select" not in page.text
+
+
+@pytest.mark.parametrize(
+    "first,message",
+    [("Ann", "cannot supervise themselves"), ("Dan", "cannot take over")],
+)
+def test_a_typed_id_the_rule_refuses_is_explained_beside_the_field(line, admin, first, message):
+    sam = Supervisor.objects.get(staff=line["Sam"])
+    response = signed_in(admin).post(
+        f"/supervisors/{sam.pk}/remove/", {"reports": "reassign", "reassign_to": line[first].pk}
+    )
+    assert response.status_code == 200
+    assert 'id="id_reassign_to-error"' in response.text and message in response.text
+    assert Supervisor.objects.filter(pk=sam.pk).exists()
+
+
+def test_reassigning_through_the_picker_moves_the_reports(line, admin):
+    sam = Supervisor.objects.get(staff=line["Sam"])
+    response = signed_in(admin).post(
+        f"/supervisors/{sam.pk}/remove/", {"reports": "reassign", "reassign_to": line["Cal"].pk}
+    )
+    assert response.status_code == 302
+    line["Ann"].refresh_from_db()
+    assert line["Ann"].supervisor_id == line["Cal"].pk
+    assert not Supervisor.objects.filter(pk=sam.pk).exists()

@@ -284,24 +284,67 @@ def pickable_staff(actor, purpose: str):
     return qs.exclude(status=Status.DEACTIVATED)
 
 
-def pick_staff(actor, purpose: str, q: str, *, exclude=None, limit: int = PICK_LIMIT):
+def pick_staff(
+    actor, purpose: str, q: str, *, exclude=None, replacing=None, limit: int = PICK_LIMIT
+):
     """Up to `limit` members matching `q` that the actor may choose for `purpose`, by name.
 
-    Requires the purpose's permission (policy.require). The search is the staff filter's own
-    `q` (and its index); `exclude` (an id) leaves out the member being edited.
+    Requires the purpose's permission (policy.require); a blank `q` offers nobody. The search
+    is the staff filter's own `q` (and its index); `exclude` (an id) leaves out the member
+    being edited. `replacing` (the id of a supervisor being removed; supervisor purpose only)
+    offers only who may take over that supervisor's direct reports: never the supervisor, one
+    of the reports, or anyone whose reporting line runs through them
+    (staff.rules.reassignment_error, the rule of actions.remove_supervisor).
     """
     policy.require(actor, PICK_PERMISSIONS[purpose])
+    if not (q or "").strip():
+        return []
     qs = filter_staff(pickable_staff(actor, purpose), q=q, status=STATUS_ALL)
     qs = qs.select_related("primary_location", "role")
     wanted = _id(exclude)
     if wanted:
         qs = qs.exclude(pk=wanted)
+    if purpose == PICK_SUPERVISOR and replacing not in (None, ""):
+        return _able_to_take_over(actor, qs, replacing, limit)
     acting = _PICK_ACTS_ON_MEMBER.get(purpose)
     if acting is None:
         return list(qs[:limit])
     # The action refuses members the actor cannot act on (broader access, a stronger role):
     # screen a few more candidates than needed with that same rule.
     return [m for m in qs[: limit * 3] if policy.explain_member(actor, m, acting).allowed][:limit]
+
+
+def _able_to_take_over(actor, candidates, replacing, limit: int) -> list[StaffMember]:
+    """Of `candidates`, those the reassignment rule lets take over the direct reports of the
+    supervisor `replacing` (an id; one the actor cannot see offers nobody)."""
+    from .rules import reassignment_error
+
+    wanted = _id(replacing)
+    person = StaffMember.objects.visible_to(actor).filter(pk=wanted).first() if wanted else None
+    if person is None:
+        return []
+    reports = list(StaffMember.objects.filter(supervisor=person).order_by("id"))
+    found = list(candidates.exclude(pk=person.pk)[: limit * 3])
+    chain = supervisor_chains(person.organization_id, [m.pk for m in found])
+    return [
+        m for m in found if reassignment_error(person, reports, m, supervisor_of=chain.get) is None
+    ][:limit]
+
+
+def supervisor_chains(organization_id: int, ids) -> dict[int, int | None]:
+    """Each member of `ids` and everyone above them, mapped to their supervisor: the reporting
+    lines the loop rule walks, read one level per query."""
+    chain: dict[int, int | None] = {}
+    level = set(ids)
+    while level:
+        rows = list(
+            StaffMember.objects.filter(organization_id=organization_id, pk__in=level).values_list(
+                "id", "supervisor_id"
+            )
+        )
+        chain.update(rows)
+        level = {boss for _pk, boss in rows if boss is not None and boss not in chain}
+    return chain
 
 
 STATUS_ACTIONS = ("change_staff_status", "deactivate_staff", "reactivate_staff")

@@ -87,6 +87,34 @@ def supervisor_error(
     return None
 
 
+def reassignment_error(
+    person, reports, new_person, *, supervisor_of: Callable[[int], int | None]
+) -> str | None:
+    """Why `new_person` cannot take over the direct `reports` of `person` (a supervisor being
+    removed), or None: they are one of those reports, or the move would close a reporting loop
+    (`supervisor_error`). Members need `pk` and `full_name`; `supervisor_of(id)` gives a
+    member's supervisor before the move."""
+    moved = {m.pk for m in reports}
+    if new_person.pk in moved:
+        return (
+            f"{new_person.full_name} is one of {person.full_name}'s direct reports and cannot "
+            "supervise themselves. Choose a supervisor outside them, or clear the link."
+        )
+    for m in reports:
+        message = supervisor_error(
+            m.pk,
+            new_person.pk,
+            is_appointed=lambda _pk: True,
+            supervisor_of=lambda pk: new_person.pk if pk in moved else supervisor_of(pk),
+        )
+        if message:
+            return (
+                f"{new_person.full_name} cannot take over {person.full_name}'s direct reports: "
+                f"for {m.full_name}: {message}"
+            )
+    return None
+
+
 def unique_error(value, own_id, taken: dict, message: str) -> str | None:
     """`taken` maps values already used in the organization to the member holding them."""
     if not value:

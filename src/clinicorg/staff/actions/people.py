@@ -25,7 +25,7 @@ from ..models import (
     Supervisor,
     TaxonomyAssignment,
 )
-from ..rules import SUPERVISOR_NOT_APPOINTED, supervisor_error
+from ..rules import SUPERVISOR_NOT_APPOINTED, reassignment_error
 from .records import STAFF_CONSTRAINTS, appointed_supervisors
 
 __all__ = [
@@ -203,35 +203,14 @@ def remove_supervisor(
                 raise ValidationError(
                     {"reassign_to": f"{new_person.full_name} is deactivated; choose another."}
                 )
-            # The reports' supervisor after the change, for the reporting-loop rule.
-            moved = {m.pk for m in reports}
-            if new_person.pk in moved:
-                raise ValidationError(
-                    {
-                        "reassign_to": f"{new_person.full_name} is one of {person.full_name}'s "
-                        "direct reports and cannot supervise themselves. Choose a supervisor "
-                        "outside them, or clear the link."
-                    }
-                )
             chain = dict(
                 StaffMember.objects.filter(organization_id=person.organization_id)
                 .exclude(supervisor=None)
                 .values_list("id", "supervisor_id")
             )
-            for m in reports:
-                message = supervisor_error(
-                    m.pk,
-                    new_person.pk,
-                    is_appointed=lambda _pk: True,
-                    supervisor_of=lambda pk: new_person.pk if pk in moved else chain.get(pk),
-                )
-                if message:
-                    raise ValidationError(
-                        {
-                            "reassign_to": f"{new_person.full_name} cannot take over "
-                            f"{person.full_name}'s direct reports: for {m.full_name}: {message}"
-                        }
-                    )
+            message = reassignment_error(person, reports, new_person, supervisor_of=chain.get)
+            if message:
+                raise ValidationError({"reassign_to": message})
         now = timezone.now()
         if reports:
             StaffMember.objects.filter(pk__in=[m.pk for m in reports]).update(

@@ -7,7 +7,7 @@ from django import forms
 from clinicorg.staff.actions.people import US_STATES
 from clinicorg.staff.bio import BIO_MAX_LENGTH
 from clinicorg.staff.models import SCHEDULING_STEPS, StaffMember
-from clinicorg.staff.queries import PICK_APPOINTEE
+from clinicorg.staff.queries import PICK_APPOINTEE, PICK_SUPERVISOR
 
 from .base import Form
 from .pickers import MemberChoiceField
@@ -44,11 +44,20 @@ class RemoveSupervisorForm(Form):
         required=False,
         initial="reassign",
     )
-    reassign_to = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    reassign_to = MemberChoiceField(
+        StaffMember.objects.none(),
+        PICK_SUPERVISOR,
+        required=False,
+        label="Supervisor who takes over",
+    )
 
-    def __init__(self, *args, supervisor_choices=(), **kw):
+    def __init__(self, *args, staff, replacing: int, **kw):
+        """`staff`: the members the actor sees (any of them parses; whether they may take
+        over is the action's rule to say); `replacing`: the supervisor being removed, whom the
+        picker leaves out together with everyone the rule refuses."""
         super().__init__(*args, **kw)
-        self.fields["reassign_to"].choices = [("", "Choose a supervisor…"), *supervisor_choices]
+        self.fields["reassign_to"].queryset = staff
+        self.fields["reassign_to"].widget.replacing = replacing
 
 
 def split_codes(text: str) -> list[str]:

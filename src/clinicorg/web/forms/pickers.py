@@ -21,11 +21,14 @@ class MemberPicker(forms.TextInput):
         self.purpose = purpose
         self.multiple = multiple
         self.exclude = None  # the member being edited, left out of the offers
+        self.replacing = None  # a supervisor being removed (see staff.queries.pick_staff)
 
     def search_url(self) -> str:
         params = {"for": self.purpose}
         if self.exclude:
             params["exclude"] = self.exclude
+        if self.replacing:
+            params["replacing"] = self.replacing
         return f"{reverse('web:people_search')}?{urlencode(params)}"
 
     def chosen_label(self, value) -> str:

@@ -112,6 +112,9 @@ def supervisor_edit(request, pk):
 
 @requires(P.MANAGE_STAFF)
 def supervisor_remove(request, pk):
+    """The reports' new supervisor is chosen with the supervisor picker, which offers only
+    those the action's reassignment rule accepts; an id typed without scripts goes to the
+    action, whose rules decide."""
     supervisor = supervisors.get_supervisor(request.user, pk)
     others = (
         supervisors.supervisors_for(request.user)
@@ -120,15 +123,15 @@ def supervisor_remove(request, pk):
     )
     form = RemoveSupervisorForm(
         request.POST or None,
-        supervisor_choices=[(s.pk, f"{s.staff.full_name} · {s.staff.email}") for s in others],
+        staff=StaffMember.objects.visible_to(request.user),
+        replacing=supervisor.staff_id,
     )
     if request.method == "POST" and form.is_valid():
         has_reports = supervisor.report_count > 0
         choice = form.cleaned_data["reports"] if has_reports else ""
         reassign_to = None
         if choice == "reassign":
-            target = form.cleaned_data["reassign_to"]
-            reassign_to = others.filter(pk=target).first() if target else None
+            reassign_to = form.cleaned_data["reassign_to"]
             if reassign_to is None:
                 form.add_error("reassign_to", "Choose the supervisor who takes over the reports.")
         elif has_reports and choice != "clear":
@@ -145,7 +148,7 @@ def supervisor_remove(request, pk):
             else:
                 name = supervisor.staff.full_name
                 if moved and reassign_to is not None:
-                    note = f" {moved} direct report(s) now report to {reassign_to.staff.full_name}."
+                    note = f" {moved} direct report(s) now report to {reassign_to.full_name}."
                 elif moved:
                     note = f" {moved} direct report(s) no longer have a supervisor."
                 else:
@@ -377,16 +380,25 @@ def people_search(request):
     """JSON for every member picker: {items: [{id, name, email, location}]}.
 
     `for` names what the member is chosen for (staff.queries.PICK_PERMISSIONS) and decides who
-    is offered; `exclude` leaves out the member being edited. Without scripts the pickers are a
+    is offered; `exclude` leaves out the member being edited; `replacing` (a supervisor being
+    removed) offers only who may take over their reports. Without scripts the pickers are a
     plain id field, and the rules of the action decide as always.
     """
-    params = list_filters(request, ("q", "for", "exclude"))
+    params = list_filters(request, ("q", "for", "exclude", "replacing"))
     purpose = params["for"] or queries.PICK_MEMBER
     if purpose not in queries.PICK_PERMISSIONS:
         return JsonResponse({"error": f"Unknown picker: {purpose}"}, status=400)
     query = params["q"]
     found = (
-        queries.pick_staff(request.user, purpose, query, exclude=params["exclude"]) if query else []
+        queries.pick_staff(
+            request.user,
+            purpose,
+            query,
+            exclude=params["exclude"],
+            replacing=params["replacing"],
+        )
+        if query
+        else []
     )
     return JsonResponse(
         {
