@@ -1,6 +1,8 @@
-"""/api/v1/supervisors, /api/v1/staff/{id}/credentials (with licenses), /api/v1/taxonomy."""
+"""/api/v1/supervisors, /api/v1/staff/{id}/credentials (with licenses), /api/v1/taxonomy, and
+/api/v1/people/search (the member pickers' search)."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -10,7 +12,7 @@ from ninja.pagination import paginate
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory.models import Department, Location
-from clinicorg.staff import actions, supervisors, taxonomy
+from clinicorg.staff import actions, queries, supervisors, taxonomy
 from clinicorg.staff.bio import render_bio
 from clinicorg.staff.models import StaffMember
 
@@ -121,6 +123,64 @@ class TaxonomyFilters(Input):
     include_retired: bool = False
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0)
+
+
+class PeopleSearch(Input):
+    purpose: Literal[tuple(queries.PICK_PERMISSIONS)] = Field(
+        queries.PICK_MEMBER,
+        alias="for",
+        description="What the member is chosen for, which decides who is offered: `supervisor` "
+        "(current appointed supervisors, for a member's supervisor), `manager` (current staff "
+        "the caller may make a location manager), `appointee` (current staff not yet "
+        "supervisors, who may be appointed), `member` (any current staff member).",
+    )
+    q: str = Field(
+        "", max_length=200, description="Name, email or employee id; blank offers nobody."
+    )
+    exclude: int | None = Field(None, description="A member id to leave out (the one edited).")
+    replacing: int | None = Field(
+        None,
+        description="With `for=supervisor`: the staff id of a supervisor being removed. Only "
+        "who may take over their direct reports is offered: not them, not one of their "
+        "reports, nobody whose reporting line runs through those reports.",
+    )
+
+
+class PersonFound(Schema):
+    id: int = Field(description="Staff member id.")
+    name: str
+    email: str
+    location: str = Field(description="Name of the member's primary location.")
+
+
+class PeopleFound(Schema):
+    items: list[PersonFound]
+
+
+@router.get(
+    "/people/search",
+    response={200: PeopleFound, **ERRORS},
+    tags=["People search"],
+    summary="Search people to choose (the member pickers)",
+    description="Up to 20 current members matching `q`, among the staff the caller may see, "
+    "that the caller may choose for the purpose given in `for`: the search behind the "
+    "pickers of the pages. Needs the purpose's permission (Manage locations for `manager`, "
+    "Manage staff otherwise).",
+)
+def search_people(request, params: Query[PeopleSearch]):
+    found = queries.pick_staff(
+        request.auth,
+        params.purpose,
+        params.q,
+        exclude=params.exclude,
+        replacing=params.replacing,
+    )
+    return {
+        "items": [
+            {"id": m.pk, "name": m.full_name, "email": m.email, "location": m.primary_location.name}
+            for m in found
+        ]
+    }
 
 
 # Supervisors
