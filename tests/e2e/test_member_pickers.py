@@ -83,3 +83,36 @@ def test_adding_location_managers_by_typing_names(page, acme, admin, crowd, widt
     expect(page.get_by_text("Managers saved.")).to_be_visible()
     managers = StaffMember.objects.filter(managed_locations=acme.main)
     assert [m.email for m in managers] == ["achen@acme.test"]
+
+
+@pytest.mark.parametrize("width", [1360, 390])
+def test_handing_a_removed_supervisors_reports_over_by_typing_a_name(
+    page, acme, admin, crowd, width
+):
+    """The picker offers only who may take over: not the supervisor being removed, nor one of
+    their reports, nor anyone below those reports."""
+    page.set_viewport_size({"width": width, "height": 900})
+    quinn, ari, zoe = crowd
+    # Ari reports to Quinn; Zoe reports to Ari: neither may take over Quinn's reports.
+    actions.update_staff(ari, {"supervisor": quinn}, actor=admin)
+    actions.update_staff(zoe, {"supervisor": ari}, actor=admin)
+    cole = acme.member("cole@acme.test", first_name="Cole", last_name="Chenley", role="provider")
+    actions.appoint_supervisor(cole, actor=admin)
+    log_in(page, admin)
+    page.goto(f"/supervisors/{quinn.supervisor_appointment.pk}/remove/")
+    assert page.locator("select[name=reassign_to]").count() == 0
+    search = page.get_by_role("combobox", name="Supervisor who takes over")
+    expect(search).to_be_visible()
+    search.fill("chen")
+    options = page.get_by_role("listbox").get_by_role("option")
+    expect(options).to_have_count(1)  # Cole Chenley; not Quinn Chen, not Ari Chenoweth
+    expect(options.first).to_contain_text("Cole Chenley")
+    screenshot(page, f"picker-remove-supervisor-{width}")
+    search.press("ArrowDown")
+    search.press("Enter")
+    expect(search).to_have_value("Cole Chenley · cole@acme.test")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Remove supervisor").click()
+    expect(page.get_by_text("Quinn Chen is no longer a supervisor.")).to_be_visible()
+    ari.refresh_from_db()
+    assert ari.supervisor_id == cole.pk
