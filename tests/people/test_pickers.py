@@ -292,3 +292,20 @@ def test_reassigning_through_the_picker_moves_the_reports(line, admin):
     line["Ann"].refresh_from_db()
     assert line["Ann"].supervisor_id == line["Cal"].pk
     assert not Supervisor.objects.filter(pk=sam.pk).exists()
+
+
+def test_the_removal_picker_reads_a_bounded_number_of_queries(
+    line, acme, admin, django_assert_max_num_queries
+):
+    client = signed_in(admin)
+    params = {"replacing": line["Sam"].pk}
+    with django_assert_max_num_queries(16) as few:
+        offered(client, "supervisor", "chain", **params)
+    # More candidates and more reports, in reporting lines of the same depth.
+    for i in range(8):
+        extra = acme.member(f"more{i}@acme.test", last_name="Chain", role="provider")
+        actions.appoint_supervisor(extra, actor=admin)
+        actions.update_staff(extra, {"supervisor": line["Xena" if i % 2 else "Sam"]}, actor=admin)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        found = offered(client, "supervisor", "chain", **params)
+    assert "more1@acme.test" in found and "more0@acme.test" not in found
