@@ -7,7 +7,8 @@ the export, how its value is read from a record. The front ends derive from it:
   the import's columns take their headers from the same fields (transfer.columns);
 - a list page takes its column headers from it (`fields.<key>.label` in the template);
 - the API's output schemas are typed pydantic classes held to it by a test
-  (tests/test_field_lists.py), which fails when either side has a field the other lacks.
+  (tests/staff/test_fields.py, tests/directory/test_fields.py), which fail when either side
+  has a field the other lacks.
 """
 
 import enum
@@ -51,7 +52,7 @@ class Field:
         object.__setattr__(self, "header", self.header or self.label)
 
 
-class Fields:
+class FieldList:
     """A model's field list, in the export's column order. `fields["email"]` is one field,
     which is how a template reads a label: `{{ fields.email.label }}`."""
 

@@ -2,20 +2,20 @@
 department or position, and an employee category (see core.fields).
 
 The Locations page's columns, the API's location answers (`LocationOut`, `LocationDetailOut`),
-the locations export and the import's columns read `LOCATION_FIELDS`; the structure pages and
-their API answers read `NAMED_FIELDS` (departments and positions share one shape) and
-`CATEGORY_FIELDS`. The export reads the records of `filters.locations_for` with
+the locations export and the import's columns read `LOCATION_FIELD_LIST`; the structure pages
+and their API answers read `NAMED_FIELD_LIST` (departments and positions share one shape) and
+`CATEGORY_FIELD_LIST`. The export reads the records of `filters.locations_for` with
 `queries.visible_managers` prefetched, so only the managers the reader may see are written.
 """
 
-from clinicorg.core.fields import API, DETAIL, EXPORT, PAGE, Field, Fields, yes_no
+from clinicorg.core.fields import API, DETAIL, EXPORT, PAGE, Field, FieldList, yes_no
 
 
 def _manager_emails(location) -> str:
     return "; ".join(sorted(m.email for m in location.visible_managers))
 
 
-LOCATION_FIELDS = Fields(
+LOCATION_FIELD_LIST = FieldList(
     Field("id", "Id", API),
     Field("code", "Code", PAGE | API | EXPORT),
     Field("name", "Name", PAGE | API | EXPORT),
@@ -41,14 +41,14 @@ LOCATION_FIELDS = Fields(
 )
 
 # Departments and positions: a name and an active flag.
-NAMED_FIELDS = Fields(
+NAMED_FIELD_LIST = FieldList(
     Field("id", "Id", API),
     Field("name", "Name", PAGE | API),
     Field("member_count", "Staff", PAGE | API),
     Field("is_active", "Status", PAGE | API),
 )
 
-CATEGORY_FIELDS = Fields(
+CATEGORY_FIELD_LIST = FieldList(
     Field("id", "Id", API),
     Field("name", "Name", PAGE | API),
     Field("member_count", "Staff", PAGE | API),

@@ -1,12 +1,12 @@
 """THE staff fields: one declaration of what every front end shows of a staff member.
 
 The Employee Center's columns, the API's staff answers (`StaffOut`, `StaffDetailOut`), the
-staff export and the import's columns all read their fields and labels from `STAFF_FIELDS`
-(see core.fields). The export reads the records of `filters.staff_for`, so `supervisor_visible`
-is there for each.
+staff export and the import's columns all read their fields and labels from
+`STAFF_FIELD_LIST` (see core.fields). The export reads the records of `filters.staff_for`, so
+`supervisor_visible` is there for each.
 """
 
-from clinicorg.core.fields import API, DETAIL, EXPORT, PAGE, Field, Fields, iso_date, name_of
+from clinicorg.core.fields import API, DETAIL, EXPORT, PAGE, Field, FieldList, iso_date, name_of
 
 
 def _supervisor_email(member) -> str:
@@ -23,7 +23,7 @@ def _taxonomy_codes(member) -> str:
     return "; ".join(t.code for t in member.taxonomies.all())
 
 
-STAFF_FIELDS = Fields(
+STAFF_FIELD_LIST = FieldList(
     Field("id", "Id", API),
     Field("name", "Name", PAGE),  # "Last, First" on the page; the API and files split it
     Field("email", "Email", PAGE | API | EXPORT),

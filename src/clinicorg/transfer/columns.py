@@ -8,8 +8,8 @@ imports back; this module adds what only the import and the template need.
 import re
 from dataclasses import dataclass
 
-from clinicorg.directory.fields import LOCATION_FIELDS
-from clinicorg.staff.fields import STAFF_FIELDS
+from clinicorg.directory.fields import LOCATION_FIELD_LIST
+from clinicorg.staff.fields import STAFF_FIELD_LIST
 
 # The first cell of a template's example row starts with this, so that the example is never
 # imported: a file that still holds it is refused with a message to replace it.
@@ -36,7 +36,7 @@ def _of(fields):
     return column
 
 
-_staff, _location = _of(STAFF_FIELDS), _of(LOCATION_FIELDS)
+_staff, _location = _of(STAFF_FIELD_LIST), _of(LOCATION_FIELD_LIST)
 
 STAFF_COLUMNS = (
     _staff("email", True, "jordan.lee@example.org", "Sign-in address; unique."),

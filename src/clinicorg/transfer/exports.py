@@ -17,11 +17,11 @@ from django.db.models import Prefetch
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.fields import EXPORT
-from clinicorg.directory.fields import LOCATION_FIELDS
+from clinicorg.directory.fields import LOCATION_FIELD_LIST
 from clinicorg.directory.filters import locations_for
 from clinicorg.directory.models import Location
 from clinicorg.directory.queries import visible_managers
-from clinicorg.staff.fields import STAFF_FIELDS
+from clinicorg.staff.fields import STAFF_FIELD_LIST
 from clinicorg.staff.filters import staff_for
 from clinicorg.staff.models import TaxonomyAssignment
 
@@ -46,12 +46,12 @@ def staff_rows(actor, filters: dict):
         Prefetch("extra_locations", queryset=Location.objects.visible_to(actor)),
         Prefetch("taxonomies", queryset=TaxonomyAssignment.objects.order_by("-is_primary", "code")),
     )
-    return _rows(STAFF_FIELDS, qs.iterator(chunk_size=2000))
+    return _rows(STAFF_FIELD_LIST, qs.iterator(chunk_size=2000))
 
 
 def location_rows(actor, filters: dict):
     qs = locations_for(actor, filters).prefetch_related(visible_managers(actor))
-    return _rows(LOCATION_FIELDS, qs.iterator(chunk_size=2000))
+    return _rows(LOCATION_FIELD_LIST, qs.iterator(chunk_size=2000))
 
 
 def write_csv(rows) -> bytes:
