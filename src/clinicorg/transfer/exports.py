@@ -29,9 +29,9 @@ from .cells import neutralize
 from .templates import CONTENT_TYPES
 
 
-def _rows(fields, records):
+def field_rows(fields, records):
     """Header, then one row per record: each field the export shows, read from the record
-    (staff.fields, directory.fields) and made safe to open."""
+    (a field list of core.fields) and made safe to open."""
     fields = fields.shown_in(EXPORT)
     yield [f.header for f in fields]
     reads = [f.read for f in fields]
@@ -46,12 +46,12 @@ def staff_rows(actor, filters: dict):
         Prefetch("extra_locations", queryset=Location.objects.visible_to(actor)),
         Prefetch("taxonomies", queryset=TaxonomyAssignment.objects.order_by("-is_primary", "code")),
     )
-    return _rows(STAFF_FIELD_LIST, qs.iterator(chunk_size=2000))
+    return field_rows(STAFF_FIELD_LIST, qs.iterator(chunk_size=2000))
 
 
 def location_rows(actor, filters: dict):
     qs = locations_for(actor, filters).prefetch_related(visible_managers(actor))
-    return _rows(LOCATION_FIELD_LIST, qs.iterator(chunk_size=2000))
+    return field_rows(LOCATION_FIELD_LIST, qs.iterator(chunk_size=2000))
 
 
 def write_csv(rows) -> bytes:
