@@ -1,31 +1,23 @@
 """The dashboard's tables and the license expiry list as CSV or XLSX files.
 
 Same scope and filters as the pages (the rows come from `reports.queries`, the license list's
-through `reports.filters`), every cell made
-safe to open by the export neutralizer of `transfer.exports`.
+through `reports.filters`), every cell made safe to open by the export neutralizer of
+`transfer.exports`. The license list's columns and values are its field list's
+(reports.fields).
 """
 
 from datetime import date
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
-from clinicorg.transfer.exports import neutralize, write_csv, write_workbook
+from clinicorg.transfer.exports import field_rows, neutralize, write_csv, write_workbook
 from clinicorg.transfer.templates import CONTENT_TYPES
 
 from . import queries
+from .fields import LICENSE_FIELD_LIST
 from .filters import licenses_for
 
 FORMATS = ("csv", "xlsx")
-LICENSE_COLUMNS = (
-    "Provider",
-    "Email",
-    "Location",
-    "State",
-    "License number",
-    "Expires on",
-    "Days left",
-    "Status",
-)
 
 
 def _text(rows):
@@ -49,30 +41,11 @@ def dashboard_export(actor, fmt: str) -> tuple[bytes, str, str]:
     return write_csv(_text(rows)), CONTENT_TYPES["csv"], "dashboard.csv"
 
 
-def license_rows(licenses, today: date):
-    yield list(LICENSE_COLUMNS)
-    for lic in licenses:
-        left = queries.days_left(lic.expires_on, today)
-        yield [
-            neutralize(v)
-            for v in (
-                lic.staff.full_name,
-                lic.staff.email,
-                lic.staff.primary_location.name,
-                lic.state,
-                lic.number,
-                lic.expires_on.isoformat(),
-                left,
-                "expired" if left < 0 else "expiring",
-            )
-        ]
-
-
 def license_export(actor, fmt: str, filters: dict, *, today: date) -> tuple[bytes, str, str]:
     policy.require(actor, P.IMPORT_EXPORT)
     policy.require(actor, P.MANAGE_STAFF)
     licenses = licenses_for(actor, filters, today=today).iterator(chunk_size=2000)
-    rows = license_rows(licenses, today)
+    rows = field_rows(LICENSE_FIELD_LIST, (queries.expiry(lic, today) for lic in licenses))
     if fmt == "xlsx":
         return write_workbook([("Licenses", rows)]), CONTENT_TYPES["xlsx"], "licenses.xlsx"
     return write_csv(rows), CONTENT_TYPES["csv"], "licenses.csv"

@@ -417,6 +417,14 @@ def days_left(expires_on: date, today: date) -> int:
     return (expires_on - today).days
 
 
+def expiry(lic, today: date):
+    """A license of the expiry list with what every front end shows of it: `days_left`
+    (negative once expired) and `expiry`, "expired" or "expiring"."""
+    lic.days_left = days_left(lic.expires_on, today)
+    lic.expiry = "expired" if lic.days_left < 0 else "expiring"
+    return lic
+
+
 # Reminders
 
 

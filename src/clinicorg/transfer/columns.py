@@ -1,7 +1,15 @@
-"""The columns of the staff and locations spreadsheets: headers, keys, examples, help."""
+"""The columns of the staff and locations spreadsheets: headers, keys, examples, help.
+
+A column that holds a readable field takes its key and header from the model's field list
+(staff.fields, directory.fields), which the export writes too, so that an exported file
+imports back; this module adds what only the import and the template need.
+"""
 
 import re
 from dataclasses import dataclass
+
+from clinicorg.directory.fields import LOCATION_FIELD_LIST
+from clinicorg.staff.fields import STAFF_FIELD_LIST
 
 # The first cell of a template's example row starts with this, so that the example is never
 # imported: a file that still holds it is refused with a message to replace it.
@@ -21,46 +29,52 @@ class Column:
     multiple: bool = False
 
 
+def _of(fields):
+    def column(key, required=False, example="", help="", choices="", multiple=False) -> Column:
+        return Column(key, fields[key].header, required, example, help, choices, multiple)
+
+    return column
+
+
+_staff, _location = _of(STAFF_FIELD_LIST), _of(LOCATION_FIELD_LIST)
+
 STAFF_COLUMNS = (
-    Column("email", "Email", True, "jordan.lee@example.org", "Sign-in address; unique."),
-    Column("first_name", "First name", True, "Jordan"),
-    Column("last_name", "Last name", True, "Lee"),
-    Column("display_name", "Display name", False, "Dr. Jordan Lee, MD", "As on clinical notes."),
-    Column(
+    _staff("email", True, "jordan.lee@example.org", "Sign-in address; unique."),
+    _staff("first_name", True, "Jordan"),
+    _staff("last_name", True, "Lee"),
+    _staff("display_name", False, "Dr. Jordan Lee, MD", "As on clinical notes."),
+    _staff(
         "primary_location",
-        "Primary location code",
         True,
         "MAIN",
         "Code of an active location.",
         choices="locations",
     ),
-    Column("role", "Role", True, "Provider", "Name of a role.", choices="roles"),
-    Column(
+    _staff("role", True, "Provider", "Name of a role.", choices="roles"),
+    _staff(
         "extra_locations",
-        "Additional location codes",
         False,
         "",
         "Location codes separated by semicolons.",
         multiple=True,
     ),
-    Column("department", "Department", False, "", "Name of an active department.", "departments"),
-    Column("position", "Position", False, "", "Name of an active position.", "positions"),
-    Column("category", "Category", False, "", "Name of an Active category.", "categories"),
-    Column("supervisor", "Supervisor email", False, "", "Email of an appointed supervisor."),
-    Column("employee_id", "Employee id", False, "000123", "Unique in the organization."),
-    Column("phone", "Phone", False, "555-010-2000"),
-    Column("hire_date", "Hire date", False, "2024-03-01", "YYYY-MM-DD or MM/DD/YYYY."),
-    Column("npi", "NPI", False, "1234567893", "Individual NPI, 10 digits."),
-    Column(
+    _staff("department", False, "", "Name of an active department.", "departments"),
+    _staff("position", False, "", "Name of an active position.", "positions"),
+    _staff("category", False, "", "Name of an Active category.", "categories"),
+    _staff("supervisor", False, "", "Email of an appointed supervisor."),
+    _staff("employee_id", False, "000123", "Unique in the organization."),
+    _staff("phone", False, "555-010-2000"),
+    _staff("hire_date", False, "2024-03-01", "YYYY-MM-DD or MM/DD/YYYY."),
+    _staff("npi", False, "1234567893", "Individual NPI, 10 digits."),
+    _staff(
         "taxonomies",
-        "Taxonomy codes",
         False,
         "207Q00000X",
         "NUCC codes separated by semicolons; the first is primary.",
         multiple=True,
     ),
-    Column("capacity", "Capacity", False, "1", "Appointments at once, 1–20."),
-    Column("scheduling_step", "Scheduling step", False, "15", "Minutes.", choices="steps"),
+    _staff("capacity", False, "1", "Appointments at once, 1–20."),
+    _staff("scheduling_step", False, "15", "Minutes.", choices="steps"),
     Column(
         "send_invitation",
         "Send invitation",
@@ -69,9 +83,8 @@ STAFF_COLUMNS = (
         "yes to email the invitation after the import; new members only.",
         choices="yesno",
     ),
-    Column(
+    _staff(
         "status",
-        "Status",
         False,
         "pending",
         "Shown in exports. New members are pending; status changes need a reason and are made "
@@ -81,29 +94,27 @@ STAFF_COLUMNS = (
 )
 
 LOCATION_COLUMNS = (
-    Column("code", "Code", True, "NORTH", "Short unique code; the key of updates."),
-    Column("name", "Name", True, "North Clinic", "Unique in the organization."),
-    Column("address_line1", "Address", False, "100 Main Street"),
-    Column("address_line2", "Address line 2", False, "Suite 200"),
-    Column("city", "City", False, "Springfield"),
-    Column("state", "State", False, "MA"),
-    Column("postal_code", "Postal code", False, "01103", "Kept as text: leading zeros stay."),
-    Column("phone", "Phone", False, "555-010-1000"),
-    Column("timezone", "Time zone", False, "America/New_York", "IANA name.", "timezones"),
-    Column("status", "Status", False, "active", "active or inactive.", "location_statuses"),
-    Column("npi", "Location NPI", False, "", "Type 2 NPI, 10 digits."),
-    Column("place_of_service", "Place of service", False, "11", "Two-digit CMS code.", "pos"),
-    Column(
+    _location("code", True, "NORTH", "Short unique code; the key of updates."),
+    _location("name", True, "North Clinic", "Unique in the organization."),
+    _location("address_line1", False, "100 Main Street"),
+    _location("address_line2", False, "Suite 200"),
+    _location("city", False, "Springfield"),
+    _location("state", False, "MA"),
+    _location("postal_code", False, "01103", "Kept as text: leading zeros stay."),
+    _location("phone", False, "555-010-1000"),
+    _location("timezone", False, "America/New_York", "IANA name.", "timezones"),
+    _location("status", False, "active", "active or inactive.", "location_statuses"),
+    _location("npi", False, "", "Type 2 NPI, 10 digits."),
+    _location("place_of_service", False, "11", "Two-digit CMS code.", "pos"),
+    _location(
         "credentialing_enabled",
-        "Credentialing enabled",
         False,
         "no",
         "yes or no.",
         choices="yesno",
     ),
-    Column(
+    _location(
         "managers",
-        "Manager emails",
         False,
         "",
         "Emails of current staff separated by semicolons; they replace the location's managers.",

@@ -1,5 +1,8 @@
 """Exports of staff and locations (CSV, XLSX), in the import columns, safe to open.
 
+The columns and their values come from each model's field list (staff.fields,
+directory.fields), which also gives the import its headers.
+
 A cell beginning with =, +, -, @, tab or carriage return gets a leading apostrophe, so a
 spreadsheet shows it as text instead of running it as a formula; imports remove it again.
 """
@@ -13,17 +16,27 @@ from django.db.models import Prefetch
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
+from clinicorg.core.fields import EXPORT
+from clinicorg.directory.fields import LOCATION_FIELD_LIST
 from clinicorg.directory.filters import locations_for
 from clinicorg.directory.models import Location
 from clinicorg.directory.queries import visible_managers
+from clinicorg.staff.fields import STAFF_FIELD_LIST
 from clinicorg.staff.filters import staff_for
 from clinicorg.staff.models import TaxonomyAssignment
 
 from .cells import neutralize
-from .columns import COLUMNS
 from .templates import CONTENT_TYPES
 
-STAFF_EXPORT_COLUMNS = [c for c in COLUMNS["staff"] if c.key != "send_invitation"]
+
+def field_rows(fields, records):
+    """Header, then one row per record: each field the export shows, read from the record
+    (a field list of core.fields) and made safe to open."""
+    fields = fields.shown_in(EXPORT)
+    yield [f.header for f in fields]
+    reads = [f.read for f in fields]
+    for record in records:
+        yield [neutralize(read(record)) for read in reads]
 
 
 def staff_rows(actor, filters: dict):
@@ -33,47 +46,12 @@ def staff_rows(actor, filters: dict):
         Prefetch("extra_locations", queryset=Location.objects.visible_to(actor)),
         Prefetch("taxonomies", queryset=TaxonomyAssignment.objects.order_by("-is_primary", "code")),
     )
-    yield [c.label for c in STAFF_EXPORT_COLUMNS]
-    for m in qs.iterator(chunk_size=2000):
-        values = {
-            "email": m.email,
-            "first_name": m.first_name,
-            "last_name": m.last_name,
-            "display_name": m.display_name,
-            "primary_location": m.primary_location.code,
-            "role": m.role.name,
-            "extra_locations": "; ".join(sorted(loc.code for loc in m.extra_locations.all())),
-            "department": m.department.name if m.department_id else "",
-            "position": m.position.name if m.position_id else "",
-            "category": m.category.name if m.category_id else "",
-            "supervisor": m.supervisor.email if m.supervisor_id and m.supervisor_visible else "",
-            "employee_id": m.employee_id,
-            "phone": m.phone,
-            "hire_date": m.hire_date.isoformat() if m.hire_date else "",
-            "npi": m.npi,
-            "taxonomies": "; ".join(t.code for t in m.taxonomies.all()),
-            "capacity": m.capacity,
-            "scheduling_step": m.scheduling_step,
-            "status": m.status,
-        }
-        yield [neutralize(values[c.key]) for c in STAFF_EXPORT_COLUMNS]
+    return field_rows(STAFF_FIELD_LIST, qs.iterator(chunk_size=2000))
 
 
 def location_rows(actor, filters: dict):
     qs = locations_for(actor, filters).prefetch_related(visible_managers(actor))
-    columns = COLUMNS["locations"]
-    yield [c.label for c in columns]
-    for loc in qs.iterator(chunk_size=2000):
-        row = []
-        for c in columns:
-            if c.key == "managers":
-                value = "; ".join(sorted(m.email for m in loc.visible_managers))
-            else:
-                value = getattr(loc, c.key)
-            if isinstance(value, bool):
-                value = "yes" if value else "no"
-            row.append(neutralize(value))
-        yield row
+    return field_rows(LOCATION_FIELD_LIST, qs.iterator(chunk_size=2000))
 
 
 def write_csv(rows) -> bytes:

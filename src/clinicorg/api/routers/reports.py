@@ -103,14 +103,14 @@ def list_licenses(request, filters: Query[LicenseFilters], page: Query[PageParam
     today = queries.org_today(request.auth.organization)
 
     def out(lic) -> dict:
-        left = queries.days_left(lic.expires_on, today)
+        lic = queries.expiry(lic, today)
         return {
             "id": lic.pk,
             "state": lic.state,
             "number": lic.number,
             "expires_on": lic.expires_on,
-            "days_left": left,
-            "status": "expired" if left < 0 else "expiring",
+            "days_left": lic.days_left,
+            "status": lic.expiry,
             "staff": {"id": lic.staff_id, "name": lic.staff.full_name, "email": lic.staff.email},
             "location": {
                 "id": lic.staff.primary_location_id,

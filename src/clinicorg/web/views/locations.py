@@ -9,6 +9,7 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory import actions, queries
 from clinicorg.directory.actions import ENROLLMENT_FIELDS, LOCATION_FIELDS
+from clinicorg.directory.fields import LOCATION_FIELD_LIST
 from clinicorg.directory.filters import LOCATION_FILTERS, locations_for
 from clinicorg.directory.models import Location
 from clinicorg.staff import actions as staff_actions
@@ -43,9 +44,8 @@ def zones_in_use(actor) -> list[str]:
 def location_list(request):
     filters = list_filters(request, LOCATION_FILTERS)
     page, query = paginate(request, locations_for(request.user, filters))
-    return render(
-        request, "web/locations/list.html", {"page": page, "query": query, "filters": filters}
-    )
+    context = {"page": page, "query": query, "filters": filters, "fields": LOCATION_FIELD_LIST}
+    return render(request, "web/locations/list.html", context)
 
 
 @requires(P.MANAGE_LOCATIONS)

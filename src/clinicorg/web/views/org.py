@@ -20,6 +20,7 @@ from clinicorg.access.catalogue import P
 from clinicorg.core.errors import Conflict
 from clinicorg.core.models import OrganizationNPI
 from clinicorg.directory import actions, queries
+from clinicorg.directory.fields import CATEGORY_FIELD_LIST, NAMED_FIELD_LIST
 from clinicorg.directory.filters import (
     CATEGORY_FILTERS,
     NAMED_FILTERS,
@@ -109,7 +110,14 @@ def _back(request, default: str):
 def _named_list_context(request, kind: Kind, form):
     filters = list_filters(request, NAMED_FILTERS)
     page, query = paginate(request, kind.list_for(request.user, filters))
-    return {"kind": kind, "page": page, "query": query, "filters": filters, "form": form}
+    return {
+        "kind": kind,
+        "page": page,
+        "query": query,
+        "filters": filters,
+        "form": form,
+        "fields": NAMED_FIELD_LIST,
+    }
 
 
 @requires(P.MANAGE_SETTINGS)
@@ -223,7 +231,13 @@ def named_status(request, kind, pk):
 def _category_list_context(request, form):
     filters = list_filters(request, CATEGORY_FILTERS)
     page, query = paginate(request, categories_for(request.user, filters))
-    return {"page": page, "query": query, "filters": filters, "form": form}
+    return {
+        "page": page,
+        "query": query,
+        "filters": filters,
+        "form": form,
+        "fields": CATEGORY_FIELD_LIST,
+    }
 
 
 @requires(P.MANAGE_SETTINGS)

@@ -9,6 +9,7 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.reports import actions, exports, queries
 from clinicorg.reports.charts import bar_chart
+from clinicorg.reports.fields import LICENSE_FIELD_LIST
 from clinicorg.reports.filters import LICENSE_FILTERS, licenses_for
 
 from ..forms.base import given_filters
@@ -68,8 +69,7 @@ def license_list(request):
     page, query = paginate(request, licenses_for(actor, given, today=today))
     filters = {**given, "window": queries.window_or_default(given["window"])}
     for lic in page:
-        lic.days_left = queries.days_left(lic.expires_on, today)
-        lic.state_flag = queries.license_state(lic.expires_on, today, filters["window"])
+        queries.expiry(lic, today)
     kept = {k: v for k, v in request.GET.items() if k not in ("window", "page") and v}
     return render(
         request,
@@ -77,6 +77,7 @@ def license_list(request):
         {
             "form": form,
             "filters": filters,
+            "fields": LICENSE_FIELD_LIST,
             "page": page,
             "query": query,
             "today": today,

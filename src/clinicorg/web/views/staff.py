@@ -25,6 +25,7 @@ from clinicorg.security.sessions import member_access
 from clinicorg.security.throttle import INVITATION_LINKS, throttled_view
 from clinicorg.staff import actions, queries
 from clinicorg.staff import filters as staff_filters
+from clinicorg.staff.fields import STAFF_FIELD_LIST
 from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.staff.models import SIGN_IN_STATUSES, StaffMember, Status
 
@@ -76,6 +77,7 @@ def staff_list(request):
     context = {
         "page": page,
         "query": query,
+        "fields": STAFF_FIELD_LIST,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
