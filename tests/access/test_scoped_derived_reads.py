@@ -70,3 +70,41 @@ def test_a_supervisors_scope_names_only_locations_the_reader_can_see(acme, admin
     (row,) = [s for s in body["items"] if s["staff"]["id"] == lead.pk]
     assert acme.main.name not in str(row)
     assert acme.branch.name in str(row)
+
+
+@pytest.mark.parametrize("kind", ["department", "category"])
+def test_pages_about_a_structure_item_count_only_its_holders_the_reader_can_see(
+    acme, admin, branch_admin, kind
+):
+    """The rename, edit and delete pages, and a refused delete, of a department, position or
+    category held at Main and at Branch: a Branch-limited administrator learns its Branch
+    holders and that others exist, never how many."""
+    if kind == "department":
+        item = directory.create_department("Nursing", actor=admin)
+        pages = [f"/organization/departments/{item.pk}/edit/"]
+    else:
+        item = directory.create_employee_category("Per diem", actor=admin)
+        pages = [
+            f"/organization/categories/{item.pk}/edit/",
+            f"/organization/categories/{item.pk}/delete/",
+        ]
+    for i in range(3):
+        acme.member(f"main{i}@acme.test", role="front_desk", **{kind: item})
+    acme.member("branch@acme.test", role="front_desk", location=acme.branch, **{kind: item})
+
+    limited, everyone = signed_in(branch_admin), signed_in(admin)
+    for url in pages:
+        seen = limited.get(url)
+        assert seen.status_code == 200, url
+        assert "1 staff member at your locations and others" in seen.text, url
+        assert "4 staff members" not in seen.text and "3 staff members" not in seen.text
+        assert "4 staff members" in everyone.get(url).text, url
+    if kind == "category":
+        refused = ApiClient(acme.token("administrator", locations=[acme.branch])).delete(
+            f"/api/v1/employee-categories/{item.pk}"
+        )
+        assert refused.status_code == 409
+        assert refused.json()["details"] == {"assigned": 1}
+        assert "4" not in refused.json()["message"]
+        page = limited.post(f"/organization/categories/{item.pk}/delete/", follow=True)
+        assert "1 staff member at your locations and others" in page.text

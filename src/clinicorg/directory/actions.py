@@ -22,6 +22,7 @@ from clinicorg.core.writes import (
     validate,
 )
 
+from . import queries
 from .models import (
     ActiveStatus,
     CategoryStatus,
@@ -294,14 +295,15 @@ def delete_employee_category(category: EmployeeCategory, *, actor) -> None:
     policy.require(actor, P.MANAGE_SETTINGS)
     with transaction.atomic():
         category = EmployeeCategory.objects.select_for_update().get(pk=category.pk)
-        in_use = category.members.count()
-        if in_use:
+        seen, others = queries.holders(actor, category)
+        if seen or others:
+            # The rule counts every holder; the message tells only what the actor may see.
             raise Conflict(
-                f"“{category.name}” is assigned to {in_use} staff member"
-                f"{'s' if in_use != 1 else ''} and cannot be deleted. Deprecate it instead: "
-                "existing assignments stay and it is no longer offered.",
+                f"“{category.name}” is assigned to {queries.holders_text(seen, others)} and "
+                "cannot be deleted. Deprecate it instead: existing assignments stay and it is "
+                "no longer offered.",
                 code="category_in_use",
-                details={"assigned": in_use},
+                details={"assigned": seen},
             )
         record_delete("delete_employee_category", category, _CATEGORY_FIELDS, actor=actor)
         category.delete()

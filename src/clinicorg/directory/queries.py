@@ -152,6 +152,25 @@ def members_by_status(actor, obj) -> dict[str, int]:
     return dict(rows)
 
 
+def holders(actor, obj) -> tuple[int, bool]:
+    """Who holds a department, position or category, as the actor may learn it: how many
+    members the actor can see, and whether others (outside the actor's locations) hold it
+    too. Their number is not the actor's to know."""
+    seen = sum(members_by_status(actor, obj).values())
+    return seen, obj.members.count() > seen
+
+
+def holders_text(seen: int, others: bool) -> str:
+    """`holders` in words: "3 staff members", "1 staff member at your locations and
+    others", "staff members outside your locations"."""
+    counted = f"{seen} staff member{'' if seen == 1 else 's'}"
+    if not others:
+        return counted
+    if seen:
+        return f"{counted} at your locations and others"
+    return "staff members outside your locations"
+
+
 def filter_categories(queryset, *, q: str = "", status: str = ""):
     q = (q or "").strip()
     if q:

@@ -159,12 +159,17 @@ def named_edit(request, kind, pk):
                 old, new = changes["name"]
                 messages.success(request, f"Renamed “{old}” to “{new}”.")
             return redirect(kind.list_url)
-    members = obj.members.count()
     return render(
         request,
         "web/org/named_form.html",
-        {"kind": kind, "obj": obj, "form": form, "members": members},
+        {"kind": kind, "obj": obj, "form": form, **_holders(request.user, obj)},
     )
+
+
+def _holders(actor, obj) -> dict:
+    """Who holds it, as the reader may learn it (directory.queries.holders)."""
+    seen, others = queries.holders(actor, obj)
+    return {"in_use": seen or others, "holders": queries.holders_text(seen, others)}
 
 
 def _staff_count(n: int, what: str) -> str:
@@ -284,7 +289,7 @@ def category_edit(request, pk):
     return render(
         request,
         "web/org/category_form.html",
-        {"category": category, "form": form, "members": category.members.count()},
+        {"category": category, "form": form, **_holders(request.user, category)},
     )
 
 
@@ -317,7 +322,7 @@ def category_delete(request, pk):
     return render(
         request,
         "web/org/category_delete.html",
-        {"category": category, "members": category.members.count()},
+        {"category": category, **_holders(request.user, category)},
     )
 
 
