@@ -101,11 +101,11 @@ def test_the_dashboard_runs_a_constant_number_of_queries(world, acme, admin):
     for i in range(15):
         acme.member(f"more{i}@acme.test", role="provider", location=acme.branch)
     assert _queries(client) == before
-    # Session, member, role; two grouped scans (status and location, with the providers
-    # missing credentials; department, position and category) and the names of the location,
-    # department, position and category rows shown; two aggregates (invitations, locations);
-    # the latest audit events; the organization's name in the layout.
-    assert before == 13
+    # Session, member, role; two grouped scans (status and location; department, position
+    # and category) and the names of the location, department, position and category rows
+    # shown; the counts of the two lists of providers missing credentials; two aggregates
+    # (invitations, locations); the latest audit events; the organization's name in the layout.
+    assert before == 15
 
 
 def test_members_with_settings_permission_only_see_no_staff_figures(acme, world):
