@@ -5,19 +5,25 @@ Every figure starts from a scoped queryset (`StaffMember.objects.visible_to`,
 the list it links to (`filter_staff`, `filter_locations`), so a number always equals the length
 of the list behind it, and a location-limited manager never counts what they may not see.
 Aggregates run in SQL: the dashboard costs a constant number of queries whatever the size.
+The pages and the API read it through `cached_dashboard`, which keeps it a minute per
+organization, reader's scope and latest change.
 """
 
+import hashlib
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.filters import audit_events_for
+from clinicorg.core.queries import latest_change
 from clinicorg.directory.models import (
     Department,
     EmployeeCategory,
@@ -49,6 +55,8 @@ DASHBOARD_PERMISSIONS = (P.MANAGE_STAFF, P.MANAGE_SETTINGS)
 # Bars shown per chart; the rest is summed in a last, unlinked row.
 TOP = 10
 LATEST_CHANGES = 8
+# How long the pages and the API keep a dashboard (see `cached_dashboard`).
+DASHBOARD_CACHE_SECONDS = 60
 
 
 def can_view_dashboard(actor) -> bool:
@@ -89,6 +97,7 @@ class Table:
 
 @dataclass
 class Dashboard:
+    as_of: datetime | None = None  # when the figures were counted
     tables: list[Table] = field(default_factory=list)
     figures: list[Table] = field(default_factory=list)  # single numbers, grouped
     changes: list = field(default_factory=list)
@@ -212,12 +221,41 @@ def _by_named(current, actor) -> dict[str, list[Row]]:
     return out
 
 
+def cached_dashboard(actor) -> Dashboard:
+    """`dashboard(actor)`, kept for DASHBOARD_CACHE_SECONDS; its `as_of` says when it was
+    counted.
+
+    The key holds the organization, what the reader may see (the parts its permissions open
+    and its locations: a location-limited reader never gets figures counted for another
+    scope) and the organization's latest change (`latest_change`): a change shows at once.
+    Only what moves with the clock alone (an invitation link expiring, an acceptance leaving
+    the last 30 days) may lag, by DASHBOARD_CACHE_SECONDS at most. Without the cache (Redis
+    down) every request counts again.
+    """
+    key = _dashboard_key(actor)
+    board = cache.get(key)
+    if board is None:
+        board = dashboard(actor)
+        cache.set(key, board, DASHBOARD_CACHE_SECONDS)
+    return board
+
+
+def _dashboard_key(actor) -> str:
+    ids = policy.accessible_location_ids(actor)
+    parts = (
+        actor.organization_id,
+        "all" if ids is None else ",".join(map(str, sorted(ids))),
+        *(policy.can(actor, p) for p in (P.MANAGE_STAFF, P.MANAGE_LOCATIONS, P.VIEW_AUDIT_LOG)),
+        latest_change(actor),
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    return f"dashboard:{actor.organization_id}:{digest}"
+
+
 def dashboard(actor, *, now=None) -> Dashboard:
     """The dashboard of `actor`: each part only when the actor may open the list behind it."""
-    from django.utils import timezone
-
     now = now or timezone.now()
-    out = Dashboard()
+    out = Dashboard(as_of=now)
     if policy.can(actor, P.MANAGE_STAFF):
         out.shows_staff = True
         staff = StaffMember.objects.visible_to(actor)

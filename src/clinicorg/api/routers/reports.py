@@ -4,7 +4,7 @@ Same scope and filters as the pages: a token limited to some locations counts an
 staff of those locations only.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 from urllib.parse import parse_qsl
 
@@ -38,6 +38,10 @@ class TableOut(Schema):
 
 
 class DashboardOut(Schema):
+    as_of: datetime = Field(
+        description="When the figures were counted: they are kept up to a minute, and counted "
+        "again at once after any change in the organization."
+    )
     tables: list[TableOut]
 
 
@@ -61,8 +65,8 @@ def _table(table) -> dict:
 def get_dashboard(request):
     if not queries.can_view_dashboard(request.auth):
         policy.require(request.auth, P.MANAGE_STAFF)
-    board = queries.dashboard(request.auth)
-    return {"tables": [_table(t) for t in (*board.figures, *board.tables)]}
+    board = queries.cached_dashboard(request.auth)
+    return {"as_of": board.as_of, "tables": [_table(t) for t in (*board.figures, *board.tables)]}
 
 
 LicenseFilters = query_schema(LicenseFilterSet, "LicenseFilters")
