@@ -150,7 +150,7 @@ def test_the_figures_are_kept_a_minute_and_say_when_they_were_counted(
     first = client.get(DASHBOARD)
     counted = first.context["board"].as_of
     local = timezone.localtime(counted, zoneinfo.ZoneInfo(acme.org.timezone))
-    assert f"figures as of <time datetime=\"{local.isoformat()}\">{local:%H:%M}</time>" in (
+    assert f'figures as of <time datetime="{local.isoformat()}">{local:%H:%M}</time>' in (
         first.content.decode()
     )
     # The clock alone moves a figure (an open link expires): the kept figures lag...
@@ -173,9 +173,7 @@ def test_readers_of_another_scope_never_get_the_figures_counted_for_one(world, a
     whole = signed_in(admin).get(DASHBOARD).context["board"]
     manager = signed_in(world["manager"])
     limited = manager.get(DASHBOARD)
-    assert {r.label for r in limited.context["board"].table("location").rows} == {
-        acme.branch.name
-    }
+    assert {r.label for r in limited.context["board"].table("location").rows} == {acme.branch.name}
     assert _figure(limited, "headcount", "Current staff") == 5
     assert limited.context["board"].as_of != whole.as_of
     for url, shown in _links(limited.content.decode()):
