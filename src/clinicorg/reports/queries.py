@@ -48,7 +48,7 @@ from clinicorg.staff.queries import (
     invitation_state_filter,
 )
 
-from .models import ReminderDigest, ReminderSettings
+from .models import MAX_WINDOW_DAYS, LicenseAnnouncement, ReminderDigest, ReminderSettings
 
 # Who opens the dashboard: members who manage staff or the organization's settings.
 DASHBOARD_PERMISSIONS = (P.MANAGE_STAFF, P.MANAGE_SETTINGS)
@@ -478,23 +478,25 @@ def get_digest(actor, pk) -> ReminderDigest:
     return get_object_or_404(digests_for(actor), pk=pk)
 
 
-def is_reminder_day(left: int, windows) -> bool:
-    """Whether a license with `left` days to go is announced today: when the days left reach
-    a window, on its expiry day, then weekly while it stays expired."""
+def reminder_stage(left: int, windows) -> int | None:
+    """The reminder stage of a license with `left` days to go: the smallest of `windows` it is
+    within (60 for 45 days left with windows 90, 60, 30, 7); from its expiry day, 0 for that
+    week, -1 for the next, and so on; None while it is beyond every window. A license is
+    announced once per stage (`LicenseAnnouncement`)."""
     if left > 0:
-        return left in windows
-    return left % 7 == 0
+        within = [days for days in windows if days >= left]
+        return min(within) if within else None
+    return -(-left // 7)
 
 
 @dataclass
 class PlannedDigest:
     recipient: StaffMember
     items: list[dict]  # every license in the recipient's scope, as the digest lists it
-    announced: int  # how many of them reach a reminder day today
+    announced: int  # how many of them are announced (reach a stage nobody was told of)
 
 
-def _item(lic, today: date, windows, recipient_id: int) -> dict:
-    left = days_left(lic.expires_on, today)
+def _item(lic, today: date, stage: int | None, announced: bool, recipient_id: int) -> dict:
     return {
         "license_id": lic.pk,
         "staff_id": lic.staff_id,
@@ -503,19 +505,32 @@ def _item(lic, today: date, windows, recipient_id: int) -> dict:
         "state": lic.state,
         "number": lic.number,
         "expires_on": lic.expires_on.isoformat(),
-        "days_left": left,
-        "announced": is_reminder_day(left, windows),
+        "days_left": days_left(lic.expires_on, today),
+        "stage": stage,
+        "announced": announced,
         "own": lic.staff_id == recipient_id,
     }
+
+
+def _told(organization, today: date) -> set[tuple[int, date, int]]:
+    """(license, expiry date, stage) of the announcements that may still be current: a
+    stage lasts at most the longest window, so older ones are not read."""
+    since = today - timedelta(days=MAX_WINDOW_DAYS + 1)
+    return set(
+        LicenseAnnouncement.objects.filter(organization=organization, day__gte=since).values_list(
+            "license_id", "expires_on", "stage"
+        )
+    )
 
 
 def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> list:
     """Who gets a digest today and what it lists: [PlannedDigest].
 
-    Recipients are the organization's administrators and each location's managers (licenses of
-    the staff they may see; a manager's limited to the locations they manage), and each
-    holder (their own licenses). A person gets one digest, and only when a license in it
-    reaches a reminder day.
+    A license is announced today when its stage of today (`reminder_stage`) was never
+    announced, whichever days the job ran before. Recipients are the organization's
+    administrators and each location's managers (licenses of the staff they may see; a
+    manager's limited to the locations they manage), and each holder (their own licenses). A
+    person gets one digest, and only when a license in it is announced.
     """
     from clinicorg.access.catalogue import ADMINISTRATOR
     from clinicorg.access.system import SystemActor
@@ -525,7 +540,14 @@ def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> 
     everything = list(
         filter_licenses(scoped_licenses(SystemActor(organization.pk)), today=today, window=horizon)
     )
-    if not any(is_reminder_day(days_left(x.expires_on, today), windows) for x in everything):
+    stages = {x.pk: reminder_stage(days_left(x.expires_on, today), windows) for x in everything}
+    told = _told(organization, today)
+    new = {
+        x.pk
+        for x in everything
+        if stages[x.pk] is not None and (x.pk, x.expires_on, stages[x.pk]) not in told
+    }
+    if not new:
         return []
     by_id = {x.pk: x for x in everything}
     holders = {x.staff_id for x in everything}
@@ -548,7 +570,7 @@ def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> 
             if not person.role.is_administrator:
                 scoped = scoped.filter(staff__primary_location_id__in=managed[person.pk])
             ids |= set(scoped.values_list("pk", flat=True))
-        items = [_item(by_id[i], today, windows, person.pk) for i in ids]
+        items = [_item(by_id[i], today, stages[i], i in new, person.pk) for i in ids]
         announced = sum(1 for i in items if i["announced"])
         if announced:
             items.sort(key=lambda i: (i["expires_on"], i["staff_name"], i["number"]))

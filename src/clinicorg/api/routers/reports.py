@@ -129,8 +129,9 @@ def list_licenses(request, filters: Query[LicenseFilters], page: Query[PageParam
 class ReminderSettingsOut(Schema):
     enabled: bool = Field(description="Whether license expiry digests go out.")
     windows: list[int] = Field(
-        description="Days before expiry on which a license is announced (also on its expiry "
-        "day, then weekly while expired)."
+        description="Reminder windows, in days before expiry: a license is announced once "
+        "within each (at the first daily run after it enters it), on its expiry day, then "
+        "weekly while expired."
     )
 
 
