@@ -147,9 +147,9 @@ class StaffMember(AbstractBaseUser):
                 name="staff_org_loc_name",
             ),
             models.Index(fields=["organization", "last_name", "first_name"], name="staff_org_name"),
-            # The dashboard counts per location and status, and the providers (by role)
-            # without an NPI, from this index alone (seeking the locations of a
-            # location-limited reader).
+            # The dashboard counts per location and status from this index alone, and a
+            # location-limited reader's providers (by role) without an NPI (seeking their
+            # locations).
             models.Index(
                 fields=["organization", "primary_location", "status", "role", "npi"],
                 name="staff_org_loc_status_role",
@@ -175,6 +175,14 @@ class StaffMember(AbstractBaseUser):
             models.Index(
                 fields=["organization", "department", "position", "category"],
                 name="staff_current_dept_pos_cat",
+                condition=~models.Q(status=Status.DEACTIVATED),
+            ),
+            # The current providers (by role) missing an NPI or a primary taxonomy: the counts
+            # of those lists (the dashboard's) from this index alone on PostgreSQL, the
+            # taxonomy's as an anti-join on the key.
+            models.Index(
+                fields=["organization", "role", "npi", "id"],
+                name="staff_current_role_npi",
                 condition=~models.Q(status=Status.DEACTIVATED),
             ),
         ]
