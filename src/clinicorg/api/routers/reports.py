@@ -39,8 +39,8 @@ class TableOut(Schema):
 
 class DashboardOut(Schema):
     as_of: datetime = Field(
-        description="When the figures were counted: they are kept up to a minute, and counted "
-        "again at once after any change in the organization."
+        description="When the figures were counted: for a token of every location they are "
+        "kept up to a minute, and counted again at once after any change in the organization."
     )
     tables: list[TableOut]
 
