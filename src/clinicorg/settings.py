@@ -182,9 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transfer.reap_import_jobs",
         "schedule": env.float("REAP_INTERVAL_SECONDS", default=60),
     },
-    # The invitation outbox: emails a broker outage (or a crash) left unsent.
-    "send-invitation-outbox": {
-        "task": "staff.send_invitation_outbox",
+    # The mail outbox (invitations, reminder digests): emails a broker outage (or a crash)
+    # left unsent, and those a mail server outage backed off.
+    "send-mail-outbox": {
+        "task": "core.send_outbox",
         "schedule": env.float("MAIL_OUTBOX_INTERVAL_SECONDS", default=30),
     },
     "purge-import-files": {"task": "transfer.purge_import_files", "schedule": 24 * 60 * 60},
@@ -210,8 +211,9 @@ SITE_URL = SITE_URL.rstrip("/")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 # The official NUCC taxonomy CSV that `clinicorg demo` loads when no code set is loaded yet.
 NUCC_TAXONOMY_CSV = env.str("NUCC_TAXONOMY_CSV", default="")
-# The invitation outbox (staff.outbox): emails per batch, and how long a sender holds a batch
-# before another may take it over (a sender that died hands its batch on after this).
+# The mail outbox (core.outbox: invitations, reminder digests): emails per batch, and how
+# long a sender holds a batch before another may take it over (a sender that died hands its
+# batch on after this).
 MAIL_OUTBOX_BATCH = env.int("MAIL_OUTBOX_BATCH", default=200)
 MAIL_OUTBOX_LEASE_SECONDS = env.float("MAIL_OUTBOX_LEASE_SECONDS", default=300)
 # Bulk "resend pending invitations" of an organization: at most once per this many minutes.

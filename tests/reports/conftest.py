@@ -1,4 +1,5 @@
-"""A small organization with something in every dashboard figure, at two locations.
+"""A small organization with something in every dashboard figure, at two locations, and
+licenses that reach a reminder day today.
 
 Built through the actions; invitation times are moved with a plain update, as the clock would.
 """
@@ -6,10 +7,14 @@ Built through the actions; invitation times are moved with a plain update, as th
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
+from clinicorg.core import outbox
 from clinicorg.directory import actions as directory
+from clinicorg.reports.queries import org_today
 from clinicorg.staff import actions as staff_actions
+from clinicorg.staff.actions import set_location_managers
 from clinicorg.staff.models import Invitation, Status
 
 
@@ -71,3 +76,42 @@ def world(acme, globex, admin):
     )
     globex.member("doc@globex.test", role="provider")
     return {"manager": manager, **people, **invited}
+
+
+@pytest.fixture
+def due(world, acme, admin):
+    """Licenses that reach a reminder day today (default windows 90, 60, 30, 7)."""
+    today = org_today(acme.org)
+    desk_manager = acme.member("desk-manager@acme.test", role="front_desk")
+    set_location_managers(acme.main, [desk_manager.pk], actor=acme.system)
+    plan = [
+        (world["main_provider"], "MAIN-30", 30),  # announced: a window
+        (world["branch_provider"], "BRANCH-7", 7),  # announced: a window
+        (world["branch_provider"], "BRANCH-OLD", -14),  # announced: expired, weekly
+        # Announced too: within the 60-day window, which nobody was told of yet.
+        (world["branch_provider"], "BRANCH-45", 45),
+        (world["branch_gone"], "GONE-7", 7),  # deactivated holder: never
+    ]
+    for member, number, days in plan:
+        staff_actions.add_license(
+            member,
+            {"state": "CA", "number": number, "expires_on": today + timedelta(days=days)},
+            actor=acme.system,
+        )
+    # The invitations went out when they were made: the mail outbox holds no other email.
+    outbox.send_due()
+    mail.outbox.clear()
+    return {"desk_manager": desk_manager, "today": today}
+
+
+EXPECTED = {
+    "admin@acme.test": {"MAIN-30", "BRANCH-7", "BRANCH-OLD", "BRANCH-45"},
+    # An administrator limited to Branch.
+    "manager@acme.test": {"BRANCH-7", "BRANCH-OLD", "BRANCH-45"},
+    "early@acme.test": {"BRANCH-7", "BRANCH-OLD", "BRANCH-45"},
+    # A Front Desk member who manages Main.
+    "desk-manager@acme.test": {"MAIN-30"},
+    "doc@acme.test": {"MAIN-30"},
+    "np@acme.test": {"BRANCH-7", "BRANCH-OLD", "BRANCH-45"},
+}
+ALL_NUMBERS = {"MAIN-30", "BRANCH-7", "BRANCH-OLD", "BRANCH-45", "GONE-7"}

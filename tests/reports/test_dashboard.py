@@ -2,16 +2,25 @@
 manager limited to one location, in a constant number of queries."""
 
 import re
+import time
+import zoneinfo
+from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from clinicorg.access.actions import create_role
 from clinicorg.access.catalogue import P
-from tests.conftest import signed_in
+from clinicorg.reports import queries
+from clinicorg.staff import actions as staff_actions
+from clinicorg.staff.models import Invitation
+from tests.conftest import ApiClient, signed_in
 
 DASHBOARD = reverse("web:dashboard")
 LINK = re.compile(
@@ -101,11 +110,81 @@ def test_the_dashboard_runs_a_constant_number_of_queries(world, acme, admin):
     for i in range(15):
         acme.member(f"more{i}@acme.test", role="provider", location=acme.branch)
     assert _queries(client) == before
-    # Session, member, role; two grouped scans (status and location, with the providers
-    # missing credentials; department, position and category) and the names of the location,
-    # department, position and category rows shown; two aggregates (invitations, locations);
-    # the latest audit events; the organization's name in the layout.
-    assert before == 13
+    # Session, member, role; the organization's latest change (the cache key); two grouped
+    # scans (status and location; department, position and category) and the names of the
+    # location, department, position and category rows shown; the counts of the two lists of
+    # providers missing credentials; two aggregates (invitations, locations); the latest audit
+    # events; the organization's name in the layout.
+    assert before == 16
+    # Kept: the session, member, role, the latest change and the layout's organization.
+    assert _queries(client) == 5
+
+
+def _figure(response, key, label):
+    return next(r.value for r in response.context["board"].table(key).rows if r.label == label)
+
+
+def test_a_change_in_the_organization_shows_at_once(world, acme, admin):
+    client = signed_in(admin)
+    assert _figure(client.get(DASHBOARD), "invitations", "Pending") == 1
+    staff_actions.invite_staff(
+        {
+            "email": "fresh@acme.test",
+            "first_name": "Fresh",
+            "last_name": "Invitee",
+            "primary_location": acme.branch,
+            "role": acme.roles["front_desk"],
+        },
+        actor=admin,
+    )
+    response = client.get(DASHBOARD)
+    assert _figure(response, "invitations", "Pending") == 2
+    for url, shown in _links(response.content.decode()):
+        assert _count(client, url) == shown, url
+
+
+def test_the_figures_are_kept_a_minute_and_say_when_they_were_counted(
+    world, acme, admin, monkeypatch
+):
+    client = signed_in(admin)
+    first = client.get(DASHBOARD)
+    counted = first.context["board"].as_of
+    local = timezone.localtime(counted, zoneinfo.ZoneInfo(acme.org.timezone))
+    assert f'figures as of <time datetime="{local.isoformat()}">{local:%H:%M}</time>' in (
+        first.content.decode()
+    )
+    # The clock alone moves a figure (an open link expires): the kept figures lag...
+    Invitation.objects.filter(staff=world["open"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    kept = client.get(DASHBOARD)
+    assert kept.context["board"].as_of == counted
+    assert _figure(kept, "invitations", "Pending") == 1
+    # ... for a minute at most.
+    later = time.time() + queries.DASHBOARD_CACHE_SECONDS + 1
+    monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: later))
+    fresh = client.get(DASHBOARD)
+    assert fresh.context["board"].as_of >= counted
+    assert _figure(fresh, "invitations", "Pending") == 0
+    assert _figure(fresh, "invitations", "Expired unused") == 2
+
+
+def test_a_location_limited_reader_is_counted_on_every_request(world, acme, admin):
+    """Never the figures kept for a reader of every location, nor kept at all: its figures
+    would otherwise follow changes made outside its locations."""
+    assert _queries(signed_in(admin)) == 16
+    manager = signed_in(world["manager"])
+    limited = manager.get(DASHBOARD)
+    assert {r.label for r in limited.context["board"].table("location").rows} == {acme.branch.name}
+    assert _figure(limited, "headcount", "Current staff") == 5
+    for url, shown in _links(limited.content.decode()):
+        assert _count(manager, url) == shown, url
+    assert _queries(manager) == _queries(manager) > 10
+    # A token limited to Branch reads the same scope through the API.
+    branch_only = ApiClient(acme.token(locations=[acme.branch]))
+    tables = branch_only.get("/api/v1/reports/dashboard").json()["tables"]
+    headcount = next(t for t in tables if t["key"] == "headcount")
+    assert headcount["rows"][0]["value"] == 5
 
 
 def test_members_with_settings_permission_only_see_no_staff_figures(acme, world):

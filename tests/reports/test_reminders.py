@@ -8,48 +8,15 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from clinicorg.core import outbox
 from clinicorg.core.models import AuditEvent
 from clinicorg.reports.actions import send_license_reminders
 from clinicorg.reports.models import ReminderDigest
 from clinicorg.reports.queries import org_today
 from clinicorg.staff import actions as staff_actions
-from clinicorg.staff.actions import set_location_managers
 from tests.conftest import ApiClient, signed_in
 
-
-@pytest.fixture
-def due(world, acme, admin):
-    """Licenses that reach a reminder day today (default windows 90, 60, 30, 7)."""
-    today = org_today(acme.org)
-    desk_manager = acme.member("desk-manager@acme.test", role="front_desk")
-    set_location_managers(acme.main, [desk_manager.pk], actor=acme.system)
-    plan = [
-        (world["main_provider"], "MAIN-30", 30),  # announced: a window
-        (world["branch_provider"], "BRANCH-7", 7),  # announced: a window
-        (world["branch_provider"], "BRANCH-OLD", -14),  # announced: expired, weekly
-        (world["branch_provider"], "BRANCH-45", 45),  # listed, not announced
-        (world["branch_gone"], "GONE-7", 7),  # deactivated holder: never
-    ]
-    for member, number, days in plan:
-        staff_actions.add_license(
-            member,
-            {"state": "CA", "number": number, "expires_on": today + timedelta(days=days)},
-            actor=acme.system,
-        )
-    return {"desk_manager": desk_manager, "today": today}
-
-
-EXPECTED = {
-    "admin@acme.test": {"MAIN-30", "BRANCH-7", "BRANCH-OLD", "BRANCH-45"},
-    # An administrator limited to Branch.
-    "manager@acme.test": {"BRANCH-7", "BRANCH-OLD", "BRANCH-45"},
-    "early@acme.test": {"BRANCH-7", "BRANCH-OLD", "BRANCH-45"},
-    # A Front Desk member who manages Main.
-    "desk-manager@acme.test": {"MAIN-30"},
-    "doc@acme.test": {"MAIN-30"},
-    "np@acme.test": {"BRANCH-7", "BRANCH-OLD", "BRANCH-45"},
-}
-ALL_NUMBERS = {"MAIN-30", "BRANCH-7", "BRANCH-OLD", "BRANCH-45", "GONE-7"}
+from .conftest import ALL_NUMBERS, EXPECTED
 
 
 def _run(capture, *args):
@@ -78,7 +45,9 @@ def test_running_the_job_twice_sends_nothing_more(due, django_capture_on_commit_
 
 
 def test_the_next_days_digests_follow_the_windows(due, django_capture_on_commit_callbacks):
-    # Tomorrow nothing reaches a reminder day (BRANCH-7 has 6 days left, BRANCH-OLD -15).
+    _run(django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    # Tomorrow nothing reaches a new stage (BRANCH-7 has 6 days left, BRANCH-OLD -15).
     tomorrow = (due["today"] + timedelta(days=1)).isoformat()
     _run(django_capture_on_commit_callbacks, "--date", tomorrow)
     assert mail.outbox == []
@@ -95,16 +64,25 @@ def test_the_next_days_digests_follow_the_windows(due, django_capture_on_commit_
     assert "expires TODAY" in mail.outbox[0].body
 
 
-def test_nothing_is_sent_when_no_license_reaches_a_reminder_day(
+def test_a_license_is_announced_once_per_stage_and_never_beyond_the_largest_window(
     world, acme, django_capture_on_commit_callbacks
 ):
-    staff_actions.add_license(
-        world["main_provider"],
-        {"state": "CA", "number": "CALM", "expires_on": org_today(acme.org) + timedelta(50)},
-        actor=acme.system,
-    )
+    today = org_today(acme.org)
+    for number, days in (("CALM", 50), ("FAR", 120)):
+        staff_actions.add_license(
+            world["main_provider"],
+            {"state": "CA", "number": number, "expires_on": today + timedelta(days)},
+            actor=acme.system,
+        )
+    outbox.send_due()  # the world's invitations
+    mail.outbox.clear()
     _run(django_capture_on_commit_callbacks)
-    assert mail.outbox == [] and not ReminderDigest.objects.exists()
+    # CALM is within the 60-day window, which nobody was told of: told today, not tomorrow.
+    assert {m.to[0] for m in mail.outbox} == {"admin@acme.test", "doc@acme.test"}
+    assert "CALM" in mail.outbox[0].body and "FAR" not in mail.outbox[0].body
+    mail.outbox.clear()
+    _run(django_capture_on_commit_callbacks, "--date", (today + timedelta(1)).isoformat())
+    assert mail.outbox == []
 
 
 def test_disabled_reminders_send_nothing(due, acme, admin, django_capture_on_commit_callbacks):
@@ -187,10 +165,11 @@ def test_windows_are_set_per_organization_with_clear_errors(acme, admin, globex)
     assert event.changes == {"windows": [[90, 60, 30, 7], [45, 14]]}
 
 
-def test_a_digest_the_mail_server_refused_goes_out_with_the_next_run(
+def test_a_digest_the_mail_server_refused_goes_out_with_a_run_after_its_back_off(
     due, monkeypatch, django_capture_on_commit_callbacks
 ):
     from django.core.mail import EmailMultiAlternatives
+    from django.utils import timezone
 
     def refuse(self, *a, **kw):
         raise ConnectionRefusedError("mail server down")
@@ -200,6 +179,10 @@ def test_a_digest_the_mail_server_refused_goes_out_with_the_next_run(
         _run(django_capture_on_commit_callbacks)
     assert mail.outbox == []
     assert ReminderDigest.objects.filter(sent_at__isnull=True).count() == len(EXPECTED)
+    # Within the back-off the next run records and sends nothing; after it, it sends them.
+    _run(django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+    ReminderDigest.objects.update(next_send_at=timezone.now())
     _run(django_capture_on_commit_callbacks)
     assert len(mail.outbox) == len(EXPECTED)
     assert ReminderDigest.objects.count() == len(EXPECTED)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from . import boundary
 from .models import AuditEvent, Organization
+from .scope import org_scope
 
 DATE_RANGE_PROBLEM = "The last day comes before the first day."
 
@@ -113,6 +114,17 @@ def scoped_audit_events(reader):
     """Events the reader may see, before any filter (the lists filter them through
     core.filters)."""
     return AuditEvent.objects.visible_to(reader)
+
+
+def latest_change(actor) -> int | None:
+    """The id of the newest audit event of the actor's organization (None before the first).
+
+    Every write is an action that records one, so this moves with every change the
+    organization commits: a key for what is computed from its data. (A transaction that
+    commits after a later one leaves it where the later one put it, until the next write.)
+    """
+    events = org_scope(AuditEvent.objects.all(), actor).order_by("-occurred_at", "-id")
+    return events.values_list("pk", flat=True).first()
 
 
 def get_audit_event(actor, pk) -> AuditEvent:

@@ -1,7 +1,10 @@
 """Writes of the reports area: reminder settings, and recording the daily reminder digests.
 
 `send_license_reminders` records one ReminderDigest per person per day (the unique
-constraint makes a second run that day a no-op), audits each, and emails them after commit.
+constraint makes a second run that day a no-op) and the stages it announces, audits each,
+and leaves the emails to the mail outbox: each digest row is its email, due at once, sent
+after the commit by the one sender (`core.outbox`), retried while the mail server or the
+broker is down.
 """
 
 from datetime import date
@@ -13,11 +16,11 @@ from django.utils import timezone
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.system import SystemActor
-from clinicorg.core import audit
+from clinicorg.core import audit, outbox
 from clinicorg.core.models import Organization
 
 from . import queries
-from .models import ReminderDigest, ReminderSettings, validate_windows
+from .models import LicenseAnnouncement, ReminderDigest, ReminderSettings, validate_windows
 
 
 def update_reminder_settings(data: dict, *, actor) -> ReminderSettings:
@@ -53,9 +56,11 @@ def update_reminder_settings(data: dict, *, actor) -> ReminderSettings:
 
 
 def send_license_reminders(organization: Organization, *, actor, today: date | None = None):
-    """Record and email today's digests of `organization`; returns how many were recorded.
+    """Record today's digests of `organization`, due in the mail outbox; returns how many.
 
-    Today is the organization's day. A person who already has today's digest gets nothing.
+    Today is the organization's day. A person who already has today's digest gets nothing
+    more today: what it would have announced is told tomorrow. A stage is recorded as
+    announced once everyone it concerns has it in a digest.
     """
     policy.require(actor, P.MANAGE_STAFF)
     if actor.organization_id != organization.pk:
@@ -65,14 +70,6 @@ def send_license_reminders(organization: Organization, *, actor, today: date | N
         return 0
     today = today or queries.org_today(organization)
     plan = queries.plan_reminders(organization, today=today, settings=settings)
-    # Digests recorded earlier today whose email failed go out again with this run's.
-    unsent = list(
-        ReminderDigest.objects.filter(
-            organization=organization, day=today, sent_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
-    if unsent:
-        transaction.on_commit(lambda: _deliver(unsent))
     if not plan:
         return 0
     try:
@@ -82,9 +79,16 @@ def send_license_reminders(organization: Organization, *, actor, today: date | N
                     "recipient_id", flat=True
                 )
             )
-            created = []
+            created, told, held_back = 0, set(), set()
+            now = timezone.now()
             for entry in plan:
+                announced = {
+                    (i["license_id"], date.fromisoformat(i["expires_on"]), i["stage"])
+                    for i in entry.items
+                    if i["announced"]
+                }
                 if entry.recipient.pk in done:
+                    held_back |= announced
                     continue
                 digest = ReminderDigest.objects.create(
                     organization=organization,
@@ -93,6 +97,7 @@ def send_license_reminders(organization: Organization, *, actor, today: date | N
                     email=entry.recipient.email,
                     items=entry.items,
                     announced=entry.announced,
+                    next_send_at=now,
                 )
                 audit.record(
                     "send_license_reminder",
@@ -104,24 +109,32 @@ def send_license_reminders(organization: Organization, *, actor, today: date | N
                         "licenses": [None, len(entry.items)],
                     },
                 )
-                created.append(digest.pk)
+                created += 1
+                told |= announced
+            LicenseAnnouncement.objects.bulk_create(
+                LicenseAnnouncement(
+                    organization=organization,
+                    license_id=license_id,
+                    expires_on=expires_on,
+                    stage=stage,
+                    day=today,
+                )
+                for license_id, expires_on, stage in sorted(told - held_back)
+            )
             if created:
-                transaction.on_commit(lambda: _deliver(created))
+                transaction.on_commit(outbox.kick, robust=True)
     except IntegrityError:
-        # Another run recorded today's digests at the same moment; it sends them.
+        # Another run recorded today's digests at the same moment; it announces them.
         return 0
-    return len(created)
+    return created
 
 
 def send_all_license_reminders(today: date | None = None, organizations=None) -> int:
-    """The daily job: today's digests of every organization (or those given)."""
+    """The daily job: today's digests of every organization (or those given). It ends by
+    asking the outbox's sender to send what is due, so that digests a mail server outage
+    held back go out with the next run even where no periodic sender runs."""
     total = 0
     for org in organizations if organizations is not None else Organization.objects.all():
         total += send_license_reminders(org, actor=SystemActor(org.pk), today=today)
+    transaction.on_commit(outbox.kick, robust=True)
     return total
-
-
-def _deliver(ids: list[int]) -> None:
-    from .tasks import send_reminder_emails
-
-    send_reminder_emails.delay(ids)

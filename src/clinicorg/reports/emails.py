@@ -1,12 +1,13 @@
 """Reminder digest emails: text and HTML, dates and times in the organization's time zone.
 
-Called by `reports.tasks` after the digests are recorded, never inside their transaction.
+Built and sent by the mail outbox's sender (`reports.outbox`) after the digests are recorded,
+never inside their transaction.
 """
 
 from datetime import date
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,23 +39,3 @@ def digest_message(digest: ReminderDigest, connection=None) -> EmailMultiAlterna
     )
     message.attach_alternative(html, "text/html")
     return message
-
-
-def send_digests(ids) -> int:
-    """Send the recorded digests not sent yet; marks `sent_at` of each one sent."""
-    digests = list(
-        ReminderDigest.objects.filter(pk__in=ids, sent_at__isnull=True).select_related(
-            "organization", "recipient"
-        )
-    )
-    sent = []
-    connection = get_connection()
-    try:
-        with connection:
-            for digest in digests:
-                digest_message(digest, connection).send()
-                sent.append(digest.pk)
-    finally:
-        if sent:
-            ReminderDigest.objects.filter(pk__in=sent).update(sent_at=timezone.now())
-    return len(sent)

@@ -1,4 +1,5 @@
-"""Reminder settings of an organization, and the record of every reminder digest sent."""
+"""Reminder settings of an organization, the record of every reminder digest (also its email in
+the mail outbox), and of every license stage announced."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -34,8 +35,9 @@ def validate_windows(value) -> None:
 class ReminderSettings(models.Model):
     """When an organization's license expiry reminders go out.
 
-    A license is announced when the days left reach one of `windows`, on its expiry day, and
-    then weekly while it stays expired; the digest that announces it lists everything in the
+    A license is announced once in each of its stages: within each of `windows` (days before
+    expiry), from its expiry day, and each further week while it stays expired (see
+    `reports.queries.reminder_stage`); the digest that announces it lists everything in the
     reader's scope that is expired or expires within the largest window.
     """
 
@@ -61,7 +63,11 @@ class ReminderDigest(models.Model):
     """One license expiry digest for one person on one day (in the organization's time zone).
 
     The unique constraint makes the daily job idempotent: a second run on the same day finds
-    the row and sends nothing. `items` keeps what the digest listed.
+    the row and sends nothing. `items` keeps what the digest listed. The row is also its
+    email in the mail outbox (`core.outbox`, `reports.outbox`): written by the daily job,
+    due at once (`next_send_at`), sent by the one sender (`sent_at`, and the address it went
+    to in `email`), retried with back-off (`send_attempts`, `send_error`) while the mail
+    server does not take it.
     """
 
     organization = models.ForeignKey(
@@ -76,13 +82,25 @@ class ReminderDigest(models.Model):
     announced = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The outbox: when its email is due (or, while a sender holds it, when that sender's lease
+    # ends).
+    next_send_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    send_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-day", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["recipient", "day"], name="reminder_digest_once_a_day"),
         ]
-        indexes = [models.Index(fields=["organization", "-day"], name="reminder_digest_org_day")]
+        indexes = [
+            models.Index(fields=["organization", "-day"], name="reminder_digest_org_day"),
+            models.Index(
+                fields=["next_send_at"],
+                name="reminder_digest_outbox",
+                condition=models.Q(sent_at__isnull=True, next_send_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Digest for {self.email} on {self.day}"
@@ -90,3 +108,33 @@ class ReminderDigest(models.Model):
     @property
     def audit_location_id(self) -> int:
         return self.recipient.primary_location_id
+
+
+class LicenseAnnouncement(models.Model):
+    """That the daily job told everyone in a license's scope of one of its stages, on `day`.
+
+    A stage (`reports.queries.reminder_stage`) is the smallest reminder window the days left
+    fit in, 0 for the week from the expiry day, -1 for the week after, and so on. A license is
+    announced in a digest when its stage of the day has no row here, whatever days the job
+    did not run: a license that entered a window on a day the job skipped is told at its next
+    run. The expiry date is part of the key: a license given a new date starts over.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    license = models.ForeignKey(
+        "staff.License", on_delete=models.CASCADE, related_name="announcements"
+    )
+    expires_on = models.DateField()
+    stage = models.SmallIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["license", "expires_on", "stage"], name="license_stage_announced_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="license_announced_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.license} announced at stage {self.stage} on {self.day}"

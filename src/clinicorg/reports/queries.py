@@ -5,19 +5,25 @@ Every figure starts from a scoped queryset (`StaffMember.objects.visible_to`,
 the list it links to (`filter_staff`, `filter_locations`), so a number always equals the length
 of the list behind it, and a location-limited manager never counts what they may not see.
 Aggregates run in SQL: the dashboard costs a constant number of queries whatever the size.
+The pages and the API read it through `cached_dashboard`, which keeps the figures of a
+reader of every location a minute per organization and latest change.
 """
 
+import hashlib
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.core.filters import audit_events_for
+from clinicorg.core.queries import latest_change
 from clinicorg.directory.models import (
     Department,
     EmployeeCategory,
@@ -40,16 +46,17 @@ from clinicorg.staff.queries import (
     filter_staff,
     held_by,
     invitation_state_filter,
-    missing_condition,
 )
 
-from .models import ReminderDigest, ReminderSettings
+from .models import MAX_WINDOW_DAYS, LicenseAnnouncement, ReminderDigest, ReminderSettings
 
 # Who opens the dashboard: members who manage staff or the organization's settings.
 DASHBOARD_PERMISSIONS = (P.MANAGE_STAFF, P.MANAGE_SETTINGS)
 # Bars shown per chart; the rest is summed in a last, unlinked row.
 TOP = 10
 LATEST_CHANGES = 8
+# How long the pages and the API keep a dashboard (see `cached_dashboard`).
+DASHBOARD_CACHE_SECONDS = 60
 
 
 def can_view_dashboard(actor) -> bool:
@@ -90,6 +97,7 @@ class Table:
 
 @dataclass
 class Dashboard:
+    as_of: datetime | None = None  # when the figures were counted
     tables: list[Table] = field(default_factory=list)
     figures: list[Table] = field(default_factory=list)  # single numbers, grouped
     changes: list = field(default_factory=list)
@@ -135,26 +143,21 @@ def _names(queryset, ranked: list) -> dict:
 
 
 def _staff_counts(everyone, locations) -> tuple[list[Row], list[Row], dict]:
-    """From one grouped scan of the (organization, location, status, role, NPI) index:
+    """From one grouped scan of the (organization, location, status, ...) index alone:
     headcount per primary location (current staff, stacked by status), staff per status
-    (everyone), and the current headcount with the providers missing an NPI or a primary
-    taxonomy; then the names of the locations shown."""
-    current = current_condition()
+    (everyone) and the current headcount; then the names of the locations shown. Rows are
+    counted by a column of the index (`status`, never null; Django's COUNT(*) takes no
+    filter), not by the key, which the index lacks: so PostgreSQL reads the index only."""
     grouped = (
         everyone.values_list("primary_location_id", "status")
-        .annotate(
-            n=Count("pk"),
-            current=Count("pk", filter=current),
-            no_npi=Count("pk", filter=current & missing_condition(MISSING_NPI)),
-            no_taxonomy=Count("pk", filter=current & missing_condition(MISSING_TAXONOMY)),
-        )
+        .annotate(n=Count("*"), current=Count("status", filter=current_condition()))
         .order_by()
     )
     rows: dict[int, Row] = {}
     per_status: dict[str, int] = {}
-    counts = {"total": 0, "no_npi": 0, "no_taxonomy": 0}
+    counts = {"total": 0}
     labels = dict(Status.choices)
-    for pk, status, n, n_current, no_npi, no_taxonomy in grouped:
+    for pk, status, n, n_current in grouped:
         per_status[status] = per_status.get(status, 0) + n
         if n_current:
             row = rows.get(pk)
@@ -163,8 +166,6 @@ def _staff_counts(everyone, locations) -> tuple[list[Row], list[Row], dict]:
             row.value += n_current
             row.segments.append((status, labels.get(status, status), n_current))
             counts["total"] += n_current
-            counts["no_npi"] += no_npi
-            counts["no_taxonomy"] += no_taxonomy
     order = {s: i for i, s in enumerate(Status.values)}
     for row in rows.values():
         row.segments.sort(key=lambda s: order.get(s[0], 99))
@@ -204,11 +205,12 @@ NAMED = (
 
 def _by_named(current, actor) -> dict[str, list[Row]]:
     """Headcount per department, position and category, from one scan grouped by the three
-    together (the organization's combinations, read in the order of their index), summed
-    here per key; then the names of the records shown, read through their scope."""
+    together (the organization's combinations, read in the order of the partial index of
+    current staff alone), summed here per key; then the names of the records shown, read
+    through their scope."""
     keys = [f"{key}_id" for key, *_rest in NAMED]
     counts: list[dict] = [{} for _ in NAMED]
-    for *ids, n in current.values_list(*keys).annotate(n=Count("pk")).order_by():
+    for *ids, n in current.values_list(*keys).annotate(n=Count("*")).order_by():
         for per_key, pk in zip(counts, ids, strict=True):
             per_key[pk] = per_key.get(pk, 0) + n
     out = {}
@@ -219,12 +221,42 @@ def _by_named(current, actor) -> dict[str, list[Row]]:
     return out
 
 
+def cached_dashboard(actor) -> Dashboard:
+    """`dashboard(actor)`, for a reader of every location kept DASHBOARD_CACHE_SECONDS; its
+    `as_of` says when it was counted.
+
+    The key holds the organization, the parts the reader's permissions open and the
+    organization's latest change (`latest_change`), so a change shows at once; only what
+    moves with the clock alone (an invitation link expiring, an acceptance leaving the last
+    30 days) may lag, by DASHBOARD_CACHE_SECONDS at most. A location-limited reader's figures
+    are counted on every request: they are cheap to count, and keying them by the
+    organization's changes would tell the reader when something changed outside its
+    locations. Without the cache (Redis down) every request counts again.
+    """
+    if policy.accessible_location_ids(actor) is not None:
+        return dashboard(actor)
+    key = _dashboard_key(actor)
+    board = cache.get(key)
+    if board is None:
+        board = dashboard(actor)
+        cache.set(key, board, DASHBOARD_CACHE_SECONDS)
+    return board
+
+
+def _dashboard_key(actor) -> str:
+    parts = (
+        actor.organization_id,
+        *(policy.can(actor, p) for p in (P.MANAGE_STAFF, P.MANAGE_LOCATIONS, P.VIEW_AUDIT_LOG)),
+        latest_change(actor),
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    return f"dashboard:{actor.organization_id}:{digest}"
+
+
 def dashboard(actor, *, now=None) -> Dashboard:
     """The dashboard of `actor`: each part only when the actor may open the list behind it."""
-    from django.utils import timezone
-
     now = now or timezone.now()
-    out = Dashboard()
+    out = Dashboard(as_of=now.replace(microsecond=0))
     if policy.can(actor, P.MANAGE_STAFF):
         out.shows_staff = True
         staff = StaffMember.objects.visible_to(actor)
@@ -233,6 +265,12 @@ def dashboard(actor, *, now=None) -> Dashboard:
             filter_staff(staff, status=STATUS_ALL).order_by(), Location.objects.visible_to(actor)
         )
         named = _by_named(current, actor)
+        # The providers missing credentials: each figure counts the very list it links to.
+        # Apart, each is cheap: the NPI's from a partial index of current staff alone, the
+        # taxonomy's as an anti-join on that index (one pass over the primary codes, not one
+        # probe per provider).
+        for what in (MISSING_NPI, MISSING_TAXONOMY):
+            counts[f"no_{what}"] = filter_staff(staff, missing=what).count()
         out.tables = [
             Table("location", "Headcount by location", by_location, stacked=True, head="Location"),
             *(Table(key, title, named[key], head=head) for key, *_, title, head in NAMED),
@@ -450,23 +488,25 @@ def get_digest(actor, pk) -> ReminderDigest:
     return get_object_or_404(digests_for(actor), pk=pk)
 
 
-def is_reminder_day(left: int, windows) -> bool:
-    """Whether a license with `left` days to go is announced today: when the days left reach
-    a window, on its expiry day, then weekly while it stays expired."""
+def reminder_stage(left: int, windows) -> int | None:
+    """The reminder stage of a license with `left` days to go: the smallest of `windows` it is
+    within (60 for 45 days left with windows 90, 60, 30, 7); from its expiry day, 0 for that
+    week, -1 for the next, and so on; None while it is beyond every window. A license is
+    announced once per stage (`LicenseAnnouncement`)."""
     if left > 0:
-        return left in windows
-    return left % 7 == 0
+        within = [days for days in windows if days >= left]
+        return min(within) if within else None
+    return -(-left // 7)
 
 
 @dataclass
 class PlannedDigest:
     recipient: StaffMember
     items: list[dict]  # every license in the recipient's scope, as the digest lists it
-    announced: int  # how many of them reach a reminder day today
+    announced: int  # how many of them are announced (reach a stage nobody was told of)
 
 
-def _item(lic, today: date, windows, recipient_id: int) -> dict:
-    left = days_left(lic.expires_on, today)
+def _item(lic, today: date, stage: int | None, announced: bool, recipient_id: int) -> dict:
     return {
         "license_id": lic.pk,
         "staff_id": lic.staff_id,
@@ -475,19 +515,32 @@ def _item(lic, today: date, windows, recipient_id: int) -> dict:
         "state": lic.state,
         "number": lic.number,
         "expires_on": lic.expires_on.isoformat(),
-        "days_left": left,
-        "announced": is_reminder_day(left, windows),
+        "days_left": days_left(lic.expires_on, today),
+        "stage": stage,
+        "announced": announced,
         "own": lic.staff_id == recipient_id,
     }
+
+
+def _told(organization, today: date) -> set[tuple[int, date, int]]:
+    """(license, expiry date, stage) of the announcements that may still be current: a
+    stage lasts at most the longest window, so older ones are not read."""
+    since = today - timedelta(days=MAX_WINDOW_DAYS + 1)
+    return set(
+        LicenseAnnouncement.objects.filter(organization=organization, day__gte=since).values_list(
+            "license_id", "expires_on", "stage"
+        )
+    )
 
 
 def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> list:
     """Who gets a digest today and what it lists: [PlannedDigest].
 
-    Recipients are the organization's administrators and each location's managers (licenses of
-    the staff they may see; a manager's limited to the locations they manage), and each
-    holder (their own licenses). A person gets one digest, and only when a license in it
-    reaches a reminder day.
+    A license is announced today when its stage of today (`reminder_stage`) was never
+    announced, whichever days the job ran before. Recipients are the organization's
+    administrators and each location's managers (licenses of the staff they may see; a
+    manager's limited to the locations they manage), and each holder (their own licenses). A
+    person gets one digest, and only when a license in it is announced.
     """
     from clinicorg.access.catalogue import ADMINISTRATOR
     from clinicorg.access.system import SystemActor
@@ -497,7 +550,14 @@ def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> 
     everything = list(
         filter_licenses(scoped_licenses(SystemActor(organization.pk)), today=today, window=horizon)
     )
-    if not any(is_reminder_day(days_left(x.expires_on, today), windows) for x in everything):
+    stages = {x.pk: reminder_stage(days_left(x.expires_on, today), windows) for x in everything}
+    told = _told(organization, today)
+    new = {
+        x.pk
+        for x in everything
+        if stages[x.pk] is not None and (x.pk, x.expires_on, stages[x.pk]) not in told
+    }
+    if not new:
         return []
     by_id = {x.pk: x for x in everything}
     holders = {x.staff_id for x in everything}
@@ -520,7 +580,7 @@ def plan_reminders(organization, *, today: date, settings: ReminderSettings) -> 
             if not person.role.is_administrator:
                 scoped = scoped.filter(staff__primary_location_id__in=managed[person.pk])
             ids |= set(scoped.values_list("pk", flat=True))
-        items = [_item(by_id[i], today, windows, person.pk) for i in ids]
+        items = [_item(by_id[i], today, stages[i], i in new, person.pk) for i in ids]
         announced = sum(1 for i in items if i["announced"])
         if announced:
             items.sort(key=lambda i: (i["expires_on"], i["staff_name"], i["number"]))

@@ -23,3 +23,4 @@ class StaffConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_ensure_search_index, sender=self)
+        from . import outbox  # noqa: F401  (invitation emails join the mail outbox)

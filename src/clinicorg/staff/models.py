@@ -147,16 +147,17 @@ class StaffMember(AbstractBaseUser):
                 name="staff_org_loc_name",
             ),
             models.Index(fields=["organization", "last_name", "first_name"], name="staff_org_name"),
-            # The dashboard counts per location and status, and the providers (by role)
-            # without an NPI, from this index alone (seeking the locations of a
-            # location-limited reader).
+            # The dashboard counts per location and status from this index alone, and a
+            # location-limited reader's providers (by role) without an NPI (seeking their
+            # locations).
             models.Index(
                 fields=["organization", "primary_location", "status", "role", "npi"],
                 name="staff_org_loc_status_role",
             ),
             # The dashboard's headcounts: department, position and category grouped together,
             # read from the index alone (the primary location too, for a location-limited
-            # reader), in its order.
+            # reader), in its order. SQLite's planner reads it so; PostgreSQL's finds it too
+            # large to prefer to the table for the whole organization, hence the next one.
             models.Index(
                 fields=[
                     "organization",
@@ -167,6 +168,22 @@ class StaffMember(AbstractBaseUser):
                     "primary_location",
                 ],
                 name="staff_org_dept_pos_cat",
+            ),
+            # The same headcounts of the whole organization on PostgreSQL: partial (current
+            # staff) and narrow, so that repeated keys are stored once and the index is a
+            # fraction of the table, which the planner then reads instead of the table.
+            models.Index(
+                fields=["organization", "department", "position", "category"],
+                name="staff_current_dept_pos_cat",
+                condition=~models.Q(status=Status.DEACTIVATED),
+            ),
+            # The current providers (by role) missing an NPI or a primary taxonomy: the counts
+            # of those lists (the dashboard's) from this index alone on PostgreSQL, the
+            # taxonomy's as an anti-join on the key.
+            models.Index(
+                fields=["organization", "role", "npi", "id"],
+                name="staff_current_role_npi",
+                condition=~models.Q(status=Status.DEACTIVATED),
             ),
         ]
 

@@ -4,7 +4,7 @@ Same scope and filters as the pages: a token limited to some locations counts an
 staff of those locations only.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 from urllib.parse import parse_qsl
 
@@ -38,6 +38,10 @@ class TableOut(Schema):
 
 
 class DashboardOut(Schema):
+    as_of: datetime = Field(
+        description="When the figures were counted: for a token of every location they are "
+        "kept up to a minute, and counted again at once after any change in the organization."
+    )
     tables: list[TableOut]
 
 
@@ -61,8 +65,8 @@ def _table(table) -> dict:
 def get_dashboard(request):
     if not queries.can_view_dashboard(request.auth):
         policy.require(request.auth, P.MANAGE_STAFF)
-    board = queries.dashboard(request.auth)
-    return {"tables": [_table(t) for t in (*board.figures, *board.tables)]}
+    board = queries.cached_dashboard(request.auth)
+    return {"as_of": board.as_of, "tables": [_table(t) for t in (*board.figures, *board.tables)]}
 
 
 LicenseFilters = query_schema(LicenseFilterSet, "LicenseFilters")
@@ -125,8 +129,9 @@ def list_licenses(request, filters: Query[LicenseFilters], page: Query[PageParam
 class ReminderSettingsOut(Schema):
     enabled: bool = Field(description="Whether license expiry digests go out.")
     windows: list[int] = Field(
-        description="Days before expiry on which a license is announced (also on its expiry "
-        "day, then weekly while expired)."
+        description="Reminder windows, in days before expiry: a license is announced once "
+        "within each (at the first daily run after it enters it), on its expiry day, then "
+        "weekly while expired."
     )
 
 

@@ -39,8 +39,9 @@ class ReminderSettingsForm(Form):
         max_length=60,
         label="Remind this many days before expiry",
         help_text=f"Up to {MAX_WINDOWS} numbers of days (1–{MAX_WINDOW_DAYS}), separated by "
-        "commas, e.g. 90, 60, 30, 7. People are also told on the day a license expires, then "
-        "weekly while it stays expired.",
+        "commas, e.g. 90, 60, 30, 7. A license is told once within each window (at the next "
+        "daily run if it entered one on a day the job did not run), on the day it expires, "
+        "then weekly while it stays expired.",
     )
 
     def clean_windows(self):

@@ -33,7 +33,7 @@ def _staff_count(board) -> int | None:
 
 @requires(P.MANAGE_STAFF, P.MANAGE_SETTINGS)
 def dashboard(request):
-    board = queries.dashboard(request.user)
+    board = queries.cached_dashboard(request.user)
     charts = [(table, bar_chart(table.rows)) for table in board.tables]
     return render(
         request,

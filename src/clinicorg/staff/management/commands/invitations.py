@@ -1,25 +1,27 @@
-"""`clinicorg invitations send|resend-pending`: the invitation outbox from the command line.
+"""`clinicorg invitations send|resend-pending`: the mail outbox from the command line.
 
-`invitations send` sends the invitation emails that are due (what a mail server or broker
-outage left; without a broker, run it from cron). `invitations resend-pending --org SLUG`
-issues a new invitation to every pending member without a usable link (as the system actor).
+`invitations send` sends the emails of the mail outbox that are due, invitations and reminder
+digests (what a mail server or broker outage left; without a broker, run it from cron).
+`invitations resend-pending --org SLUG` issues a new invitation to every pending member
+without a usable link (as the system actor).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from clinicorg.access.system import SystemActor
+from clinicorg.core import outbox
 from clinicorg.core.errors import Conflict
 from clinicorg.core.models import Organization
 from clinicorg.staff.actions import resend_pending_invitations
-from clinicorg.staff.outbox import send_due, unsent
+from clinicorg.staff.outbox import INVITATIONS
 
 
 class Command(BaseCommand):
-    help = "The invitation outbox: `invitations send` or `invitations resend-pending --org SLUG`."
+    help = "The mail outbox: `invitations send` or `invitations resend-pending --org SLUG`."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        sub.add_parser("send", help="Send the invitation emails that are due.")
+        sub.add_parser("send", help="Send the emails that are due (invitations, reminder digests).")
         resend = sub.add_parser(
             "resend-pending",
             help="Invite again every pending member who holds no usable link (none was "
@@ -29,12 +31,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, subcommand, **options):
         if subcommand == "send":
-            sent = send_due()
+            sent = outbox.drain()
             if sent is None:
-                self.stdout.write("Another sender is sending the due invitations now.")
+                self.stdout.write("Another sender is sending the due emails now.")
                 return
-            left = unsent().count()
-            self.stdout.write(f"Sent {sent} invitation email{'s' if sent != 1 else ''}.")
+            kinds = {kind.name: kind for kind in outbox.kinds()}
+            # The invitations always, other kinds of email when some went.
+            said = [
+                _count(n, kinds[name].noun)
+                for name, n in sent.items()
+                if n or name == INVITATIONS.name
+            ]
+            self.stdout.write(f"Sent {' and '.join(said)}.")
+            left = sum(outbox.unsent_counts().values())
             if left:
                 raise CommandError(f"{left} could not be sent yet; they are retried with back-off.")
             return
@@ -49,3 +58,7 @@ class Command(BaseCommand):
             f"Invited {invited} pending member{'s' if invited != 1 else ''} again; "
             "the emails are on their way."
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
