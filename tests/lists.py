@@ -82,6 +82,14 @@ def page_headers(client, url: str) -> list[str]:
     return headers
 
 
+def cell_labels(client, url: str) -> set[str]:
+    """The labels a list page's cells carry for the narrow layout (`data-label`)."""
+    page = client.get(url)
+    assert page.status_code == 200
+    table = re.search(r'<table class="list[^"]*">(.*?)</table>', page.text, re.S).group(1)
+    return {html.unescape(label) for label in re.findall(r'data-label="([^"]*)"', table)}
+
+
 def api_properties(schema: str) -> set[str]:
     """The properties the OpenAPI document publishes for one of the API's schemas."""
     spec = ninja_api.get_openapi_schema()

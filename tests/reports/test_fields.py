@@ -13,7 +13,7 @@ from clinicorg.reports.fields import LICENSE_FIELD_LIST
 from clinicorg.reports.queries import org_today
 from clinicorg.staff import actions as staff_actions
 from tests.conftest import signed_in
-from tests.lists import api_properties, as_exported, cells_by_key, page_headers
+from tests.lists import api_properties, as_exported, cell_labels, cells_by_key, page_headers
 
 FIELDS = LICENSE_FIELD_LIST
 
@@ -45,9 +45,12 @@ def test_the_api_publishes_exactly_the_fields_the_list_gives_it():
     assert api_properties("ExpiringLicenseOut") == FIELDS.keys(API)
 
 
-def test_the_license_page_shows_its_fields_under_their_labels(admin):
-    headers = page_headers(signed_in(admin), "/licenses/")
+def test_the_license_page_shows_its_fields_under_their_labels(licenses, admin):
+    client = signed_in(admin)
+    headers = page_headers(client, "/licenses/")
     assert sorted(headers) == sorted(f.label for f in FIELDS.shown_in(PAGE))
+    # On a phone each license is a card; the days left are named.
+    assert cell_labels(client, "/licenses/") == {FIELDS["days_left"].label}
 
 
 def test_an_exported_row_holds_what_the_api_answers_for_the_same_license(licenses, admin, api):

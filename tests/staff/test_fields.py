@@ -15,6 +15,7 @@ from tests.conftest import signed_in
 from tests.lists import (
     api_properties,
     as_exported,
+    cell_labels,
     cells_by_key,
     export_table,
     export_table_by_command,
@@ -74,8 +75,11 @@ def test_the_api_publishes_exactly_the_fields_the_list_gives_it():
 
 
 def test_the_employee_center_shows_its_fields_under_their_labels(admin):
-    headers = page_headers(signed_in(admin), "/staff/")
-    assert sorted(headers) == sorted(f.label for f in FIELDS.shown_in(PAGE))
+    client = signed_in(admin)
+    labels = [f.label for f in FIELDS.shown_in(PAGE)]
+    assert sorted(page_headers(client, "/staff/")) == sorted(labels)
+    # On a phone each member is a card whose cells name their field.
+    assert cell_labels(client, "/staff/") == set(labels) - {"Name", "Email", "Status"}
 
 
 def test_an_exported_row_holds_what_the_api_answers_for_the_same_member(
