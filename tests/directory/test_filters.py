@@ -2,7 +2,9 @@
 API list, the export and the export command: the same filter finds the same locations
 everywhere, in the same order."""
 
+import html
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -94,3 +96,16 @@ def test_the_api_refuses_a_value_outside_a_filters_choices_naming_it(api):
 def test_the_command_refuses_a_filter_of_another_list(places):
     with pytest.raises(CommandError, match="--filter role=1"):
         call_command("export", "locations", "--org", "acme", "--filter", "role=1")
+
+
+def test_the_pages_export_link_keeps_every_filter(places, admin):
+    """The Export button exports what the page lists: its link carries every filter."""
+    client = signed_in(admin)
+    for params in CASES:
+        page = client.get("/locations/", params)
+        link = re.search(r'href="(/exports/locations/\?[^"]*)"', page.text)
+        assert link, params
+        query = dict(parse_qsl(urlsplit(html.unescape(link.group(1))).query))
+        assert query.pop("format") == "xlsx"
+        assert query == params
+        assert exported(client, "locations", query) == page_codes(client, params), params

@@ -1,6 +1,7 @@
 """What every page view shares: permission gates that explain denials, form error mapping."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -116,6 +117,12 @@ def list_filters(request, names) -> dict:
     for name, errors in form.errors.items():
         messages.error(request, f"Filter {name}: {' '.join(errors)}")
     return {k: v.strip() for k, v in filters.items()}
+
+
+def filter_query(filters: dict, **extra) -> str:
+    """A list's filters (those given) as a query string, for the links that keep them: an
+    export of exactly what the list shows."""
+    return urlencode({**{k: v for k, v in filters.items() if v}, **extra})
 
 
 def paginate(request, queryset, per_page: int = 50):

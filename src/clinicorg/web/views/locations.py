@@ -16,7 +16,15 @@ from clinicorg.staff import actions as staff_actions
 from clinicorg.staff.models import StaffMember
 
 from ..forms.locations import EnrollmentForm, LocationForm, ManagersForm
-from .base import confirm_delete, confirm_page, list_filters, paginate, requires, save_form
+from .base import (
+    confirm_delete,
+    confirm_page,
+    filter_query,
+    list_filters,
+    paginate,
+    requires,
+    save_form,
+)
 
 
 def _detail_url(location) -> str:
@@ -44,7 +52,13 @@ def zones_in_use(actor) -> list[str]:
 def location_list(request):
     filters = list_filters(request, LOCATION_FILTERS)
     page, query = paginate(request, locations_for(request.user, filters))
-    context = {"page": page, "query": query, "filters": filters, "fields": LOCATION_FIELD_LIST}
+    context = {
+        "page": page,
+        "query": query,
+        "filters": filters,
+        "fields": LOCATION_FIELD_LIST,
+        "export_query": filter_query(filters, format="xlsx"),
+    }
     return render(request, "web/locations/list.html", context)
 
 

@@ -37,7 +37,15 @@ from ..forms.staff import (
     StaffRecordForm,
     StatusForm,
 )
-from .base import apply_errors, confirm_page, list_filters, paginate, render_denied, requires
+from .base import (
+    apply_errors,
+    confirm_page,
+    filter_query,
+    list_filters,
+    paginate,
+    render_denied,
+    requires,
+)
 
 STAFF_BACKEND = "clinicorg.staff.backends.StaffBackend"
 
@@ -73,7 +81,7 @@ def staff_list(request):
     filters = _filters(request)
     per_page = _page_size(request)
     page, query = paginate(request, staff_filters.staff_for(actor, filters), per_page)
-    export_query = urlencode({k: v for k, v in filters.items() if v})
+    export_query = filter_query(filters)
     context = {
         "page": page,
         "query": query,
