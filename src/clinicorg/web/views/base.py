@@ -118,8 +118,8 @@ def list_filters(request, names) -> dict:
     return {k: v.strip() for k, v in filters.items()}
 
 
-def paginate(request, queryset, per_page: int = 50):
-    paginator = Paginator(queryset, per_page)
+def paginate(request, queryset, per_page: int = 50, paginator_class=Paginator):
+    paginator = paginator_class(queryset, per_page)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
