@@ -5,7 +5,7 @@ queries, serialization or template rendering; no network). Each request asks for
 location, in turn, so one cached page cannot flatter the figures. Queries per request are
 counted in a separate pass, because counting queries slows them.
 
-The search figures (`q=Chen` over the whole organization, total count included) are set
+The search figures (`q=Chen` over the whole organization, its count included) are set
 beside a floor taken in the same run on the same machine: the cheapest request through the
 same stack (one member by id for the API, the empty-result list page for the web), so a
 slow machine reads as a slow floor rather than as a slow search.

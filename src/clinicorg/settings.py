@@ -209,6 +209,8 @@ SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', defau
 SITE_URL = SITE_URL.rstrip("/")
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# The staff list (page and API) counts its matches up to this many and shows "1,000+" past it.
+STAFF_LIST_COUNT_CAP = max(1, env.int("STAFF_LIST_COUNT_CAP", default=1000))
 # The official NUCC taxonomy CSV that `clinicorg demo` loads when no code set is loaded yet.
 NUCC_TAXONOMY_CSV = env.str("NUCC_TAXONOMY_CSV", default="")
 # The mail outbox (core.outbox: invitations, reminder digests): emails per batch, and how

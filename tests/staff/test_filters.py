@@ -92,8 +92,9 @@ def test_the_api_refuses_a_value_outside_a_filters_choices_naming_it(api):
 
 def test_the_api_page_keeps_its_shape_with_ninjas_pagination(office, api):
     body = api.get("/api/v1/staff", {"limit": 2, "offset": 1, "status": "all"}).json()
-    assert set(body) == {"count", "limit", "offset", "items"}
+    assert set(body) == {"count", "count_exact", "limit", "offset", "items"}
     assert (body["count"], body["limit"], body["offset"], len(body["items"])) == (6, 2, 1, 2)
+    assert body["count_exact"] is True
     assert api.get("/api/v1/staff", {"limit": 501}).status_code == 422
 
 

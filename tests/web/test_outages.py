@@ -100,7 +100,7 @@ def test_an_unexpected_api_failure_answers_json_500(api, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(staff, "staff_for", broken)
+    monkeypatch.setattr(staff, "staff_pages", broken)
     api.client.raise_request_exception = False
     response = api.get("/api/v1/staff")
     assert response.status_code == 500
@@ -239,7 +239,7 @@ def test_log_records_carry_time_level_request_id_actor_and_organization(acme, mo
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(staff, "staff_for", broken)
+    monkeypatch.setattr(staff, "staff_pages", broken)
     api = ApiClient(acme.token())
     api.client.raise_request_exception = False
     try:

@@ -2,7 +2,9 @@
 
 `LimitOffset` is a ninja pagination class: a list operation declares `response=list[Item]`
 and `@paginate(LimitOffset)`, and answers `{count, limit, offset, items}`. `page_of()` is the
-same paging for the operations that still build their page by hand.
+same paging for the operations that still build their page by hand. `CappedLimitOffset` pages
+a long list read ids first (`core.paging.IdPages`), whose count stops early: it answers
+`{count, count_exact, limit, offset, items}`.
 """
 
 from collections.abc import Callable
@@ -47,6 +49,45 @@ class LimitOffset(PaginationBase):
             "count": self._items_count(queryset),
             "limit": pagination.limit,
             "offset": pagination.offset,
+            "items": items,
+        }
+
+
+class CappedPage(Schema):
+    count: int = Field(
+        description="Items matching. When `count_exact` is false, more than this match: "
+        "counting stops at the list's cap (or at the end of this page, past it)."
+    )
+    count_exact: bool = Field(
+        description="Whether `count` is the total. A next page exists when it is false, "
+        "or when `count` exceeds `offset + limit`."
+    )
+    limit: int
+    offset: int
+    items: list[Any]
+
+
+class CappedLimitOffset(LimitOffset):
+    """`LimitOffset` over an `IdPages` list with a count cap: the count stops at the cap, or
+    at the end of the page asked for when that lies further (`IdPages.counted`). A page that
+    ends the list counts itself: no count query."""
+
+    Output = CappedPage
+
+    def paginate_queryset(self, queryset, pagination: PageParams, **params) -> dict:
+        offset, limit = pagination.offset, pagination.limit
+        items = list(queryset[offset : offset + limit])
+        if len(items) < limit and (items or offset == 0):
+            count, exact = offset + len(items), True  # this page ends the list
+        else:
+            count, exact = queryset.counted(offset + limit)
+        if self.serialize is not None:
+            items = [self.serialize(i) for i in items]
+        return {
+            "count": count,
+            "count_exact": exact,
+            "limit": limit,
+            "offset": offset,
             "items": items,
         }
 

@@ -9,8 +9,10 @@ refuses values outside the choices with a 422 naming the parameter.
 """
 
 import django_filters as df
+from django.conf import settings
 
 from clinicorg.core.filters import FilterSet, IdFilter
+from clinicorg.core.paging import IdPages
 
 from . import queries
 from .models import StaffMember, Status
@@ -70,3 +72,12 @@ STAFF_FILTERS = StaffFilterSet.names()
 def staff_for(actor, filters: dict):
     """The staff list of every front end: the actor's scope, filtered by `filters`."""
     return StaffFilterSet(filters, queryset=queries.scoped_staff(actor)).qs
+
+
+def staff_pages(actor, filters: dict) -> IdPages:
+    """`staff_for`, read a page at a time (the list page and the API list): the ordered ids of
+    a page first, then those members read again within the actor's scope with what a row
+    shows; counted up to STAFF_LIST_COUNT_CAP matches (core.paging)."""
+    scoped = queries.scoped_staff(actor)
+    ordered = StaffFilterSet(filters, queryset=scoped).qs
+    return IdPages(ordered, scoped, count_cap=settings.STAFF_LIST_COUNT_CAP)

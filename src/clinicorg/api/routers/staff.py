@@ -17,11 +17,11 @@ from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.staff import actions, queries
-from clinicorg.staff.filters import StaffFilterSet, staff_for
+from clinicorg.staff.filters import StaffFilterSet, staff_pages
 from clinicorg.staff.models import StaffMember
 
 from ..filters import query_schema
-from ..pagination import LimitOffset
+from ..pagination import CappedLimitOffset
 from ..schemas import ERRORS, Error, Input
 
 router = Router(tags=["Staff"])
@@ -269,16 +269,17 @@ def _resolve(actor, data: dict) -> dict:
 
 
 @router.get("/staff", response={200: list[StaffOut], **ERRORS}, summary="List staff")
-@paginate(LimitOffset, serialize=_row_out)
+@paginate(CappedLimitOffset, serialize=_row_out)
 def list_staff(request, filters: Query[StaffFilters]):
     """Staff the token may see. `status` empty means everyone but deactivated members;
     `all` includes them. `location`, `role`, `department`, `position`, `category` take ids
     (`none` for members without a department, position or category); `invitation` is `open`,
     `expired` or `accepted` (in the last 30 days); `missing` is `npi` or `taxonomy` (providers
     without one); `q` searches name, email and employee id; `sort` is a column, `-` for
-    descending."""
+    descending. `count` stops at the list's cap (1,000 matches unless configured otherwise),
+    or at the end of the page asked for past it, with `count_exact` false: more match."""
     policy.require(request.auth, P.MANAGE_STAFF)
-    return staff_for(request.auth, filters.dict()).values(*LIST_VALUES)
+    return staff_pages(request.auth, filters.dict()).values(*LIST_VALUES)
 
 
 @router.post(

@@ -125,8 +125,8 @@ def filter_query(filters: dict, **extra) -> str:
     return urlencode({**{k: v for k, v in filters.items() if v}, **extra})
 
 
-def paginate(request, queryset, per_page: int = 50):
-    paginator = Paginator(queryset, per_page)
+def paginate(request, queryset, per_page: int = 50, paginator_class=Paginator):
+    paginator = paginator_class(queryset, per_page)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

@@ -18,6 +18,7 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
+from clinicorg.core.paging import CappedPaginator
 from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 from clinicorg.scheduling.filters import appointments_for
 from clinicorg.scheduling.models import AppointmentStatus
@@ -80,7 +81,8 @@ def staff_list(request):
     actor = request.user
     filters = _filters(request)
     per_page = _page_size(request)
-    page, query = paginate(request, staff_filters.staff_for(actor, filters), per_page)
+    members = staff_filters.staff_pages(actor, filters)
+    page, query = paginate(request, members, per_page, paginator_class=CappedPaginator)
     export_query = filter_query(filters)
     context = {
         "page": page,
