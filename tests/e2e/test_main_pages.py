@@ -140,6 +140,9 @@ def _check_page(page, response, heading) -> list[str]:
             problems.append(f"heading {text!r} does not match {heading.pattern!r}")
     elif heading not in text:
         problems.append(f"heading {text!r} lacks {heading!r}")
+    title = page.title()
+    if not title.endswith(" · clinicorg") or "<" in title:
+        problems.append(f"the window title {title!r} is not a plain page name")
     body = page.locator("body").inner_text()
     if "Server Error" in body or "Traceback" in body:
         problems.append("shows a server error")

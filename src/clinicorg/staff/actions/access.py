@@ -12,7 +12,12 @@ from clinicorg.directory.models import Location
 from ..models import StaffMember, Status
 from .records import ensure_not_last_admin
 
-__all__ = ["change_staff_role", "set_location_access", "set_location_managers"]
+__all__ = [
+    "change_staff_role",
+    "grant_location_access",
+    "set_location_access",
+    "set_location_managers",
+]
 
 
 def change_staff_role(member, role: Role, *, actor):
@@ -85,6 +90,22 @@ def set_location_access(member, *, all_locations: bool, locations, actor):
         if changes:
             audit.record("set_location_access", actor=actor, target=member, changes=changes)
     return member
+
+
+def grant_location_access(member, location: Location, *, actor):
+    """Add one location to a member's access rules, keeping the rest: `set_location_access`
+    with one more location (the same checks, the same audit event). Nothing changes when the
+    member's rules already include it."""
+    if location.organization_id != member.organization_id:
+        raise ValidationError({"locations": "Choose locations of this organization."})
+    if member.all_locations or location.pk in member.granted_location_ids():
+        return member
+    mine = policy.accessible_location_ids(actor)
+    # Grants outside the actor's view are kept by set_location_access itself.
+    kept = [loc for loc in member.extra_locations.all() if mine is None or loc.pk in mine]
+    return set_location_access(
+        member, all_locations=False, locations=[*kept, location], actor=actor
+    )
 
 
 def set_location_managers(location: Location, staff_ids, *, actor) -> dict:

@@ -11,6 +11,11 @@ urlpatterns = [
     path("locations/<int:pk>/delete/", locations.location_delete, name="location_delete"),
     path("locations/<int:pk>/managers/", locations.location_managers, name="location_managers"),
     path(
+        "locations/<int:pk>/managers/<int:mid>/grant-access/",
+        locations.manager_grant_access,
+        name="location_manager_grant_access",
+    ),
+    path(
         "locations/<int:pk>/enrollments/new/",
         locations.enrollment_create,
         name="enrollment_create",

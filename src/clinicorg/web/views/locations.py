@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
@@ -88,16 +89,22 @@ MANAGER_GAPS = {
 }
 
 
-def manager_gaps(location, managers) -> list[tuple]:
-    """[(manager, why not or "")]: whether the policy lets each manager manage this
-    location's staff, so the page never promises what the policy refuses."""
+def manager_gaps(location, managers, actor) -> list[tuple]:
+    """[(manager, why not or "", may grant)]: whether the policy lets each manager manage this
+    location's staff, so the page never promises what the policy refuses; and, for a manager
+    who lacks only access to it, whether `actor` may grant it (the page then offers to)."""
     rows = []
     for manager in managers:
         decision = policy.explain(manager, P.MANAGE_STAFF, location)
-        why = ""
+        why, grant = "", False
         if not decision.allowed:
             why = MANAGER_GAPS.get(decision.reason, decision.message).format(role=manager.role.name)
-        rows.append((manager, why))
+            grant = (
+                decision.reason == policy.NO_LOCATION_ACCESS
+                and policy.explain_member(actor, manager).allowed
+                and policy.explain_grant(actor, locations=[location]).allowed
+            )
+        rows.append((manager, why, grant))
     return rows
 
 
@@ -110,7 +117,7 @@ def location_detail(request, pk):
         {
             "location": location,
             "enrollments": location.payer_enrollments.all(),
-            "managers": manager_gaps(location, location.visible_managers),
+            "managers": manager_gaps(location, location.visible_managers, request.user),
             "staff_count": location.primary_staff.count(),
             "enrollment_form": EnrollmentForm(),
         },
@@ -232,6 +239,36 @@ def location_delete(request, pk):
     )
 
 
+def _managers_saved(location, visible, actor) -> str:
+    """The message after saving managers: it points at managers who cannot act here yet."""
+    rows = manager_gaps(location, visible.select_related("role"), actor)
+    gaps = sum(1 for _m, why, _grant in rows if why)
+    if not gaps:
+        return "Managers saved."
+    return (
+        f"Managers saved. {_plural(gaps, 'manager', 'managers')} cannot manage staff here yet; "
+        "see why below."
+    )
+
+
+@require_POST
+@requires(P.MANAGE_LOCATIONS)
+def manager_grant_access(request, pk, mid):
+    """Add this location to one of its managers' access rules (the location page offers it
+    beside a manager who cannot see the location)."""
+    location = queries.access_location_by_id(request.user, pk)
+    manager = get_object_or_404(
+        location.managers.filter(pk__in=StaffMember.objects.visible_to(request.user)), pk=mid
+    )
+    try:
+        staff_actions.grant_location_access(manager, location, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{manager.full_name} now has access to {location.name}.")
+    return redirect(_detail_url(location))
+
+
 @requires(P.MANAGE_LOCATIONS)
 def location_managers(request, pk):
     location = queries.access_location_by_id(request.user, pk)
@@ -249,7 +286,7 @@ def location_managers(request, pk):
         lambda data: staff_actions.set_location_managers(
             location, form.manager_ids(), actor=request.user
         ),
-        "Managers saved.",
+        lambda _changes: _managers_saved(location, current, request.user),
         _detail_url(location),
     )
     return done or render(
