@@ -96,7 +96,7 @@ def test_pages_about_a_structure_item_count_only_its_holders_the_reader_can_see(
     for url in pages:
         seen = limited.get(url)
         assert seen.status_code == 200, url
-        assert "1 staff member at your locations and others" in seen.text, url
+        assert "1 staff member at your locations, and staff at other locations" in seen.text, url
         assert "4 staff members" not in seen.text and "3 staff members" not in seen.text
         assert "4 staff members" in everyone.get(url).text, url
     if kind == "category":
@@ -107,4 +107,4 @@ def test_pages_about_a_structure_item_count_only_its_holders_the_reader_can_see(
         assert refused.json()["details"] == {"assigned": 1}
         assert "4" not in refused.json()["message"]
         page = limited.post(f"/organization/categories/{item.pk}/delete/", follow=True)
-        assert "1 staff member at your locations and others" in page.text
+        assert "1 staff member at your locations, and staff at other locations" in page.text

@@ -351,13 +351,13 @@ def test_deleting_a_category_in_use_is_refused_with_the_count(acme, admin, admin
     acme.member("a@acme.test", category=category)
     acme.member("b@acme.test", category=category)
     page = admin_client.get(f"/organization/categories/{category.pk}/delete/")
-    assert "is assigned to 2 staff members and cannot be deleted" in page.text
+    assert "is assigned to 2 staff members, so it cannot be deleted" in page.text
     assert "Deprecate" in page.text
 
     response = admin_client.post(f"/organization/categories/{category.pk}/delete/", follow=True)
     assert response.status_code == 200
     assert '<div class="message error" role="status">' in response.text
-    assert "is assigned to 2 staff members and cannot be deleted" in response.text
+    assert "is assigned to 2 staff members, so it cannot be deleted" in response.text
     assert "Deprecate it instead" in response.text
     assert EmployeeCategory.objects.filter(pk=category.pk).exists()
     assert not AuditEvent.objects.filter(action="delete_employee_category").exists()

@@ -299,8 +299,8 @@ def delete_employee_category(category: EmployeeCategory, *, actor) -> None:
         if seen or others:
             # The rule counts every holder; the message tells only what the actor may see.
             raise Conflict(
-                f"“{category.name}” is assigned to {queries.holders_text(seen, others)} and "
-                "cannot be deleted. Deprecate it instead: existing assignments stay and it is "
+                f"“{category.name}” is assigned to {queries.holders_text(seen, others)}, so "
+                "it cannot be deleted. Deprecate it instead: existing assignments stay and it is "
                 "no longer offered.",
                 code="category_in_use",
                 details={"assigned": seen},

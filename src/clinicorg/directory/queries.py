@@ -161,13 +161,13 @@ def holders(actor, obj) -> tuple[int, bool]:
 
 
 def holders_text(seen: int, others: bool) -> str:
-    """`holders` in words: "3 staff members", "1 staff member at your locations and
-    others", "staff members outside your locations"."""
+    """`holders` in words: "3 staff members", "1 staff member at your locations, and staff
+    at other locations", "staff members outside your locations"."""
     counted = f"{seen} staff member{'' if seen == 1 else 's'}"
     if not others:
         return counted
     if seen:
-        return f"{counted} at your locations and others"
+        return f"{counted} at your locations, and staff at other locations"
     return "staff members outside your locations"
 
 
