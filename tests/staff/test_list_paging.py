@@ -172,6 +172,22 @@ def test_a_full_page_runs_a_constant_number_of_queries(
         assert len(api.get("/api/v1/staff", {"limit": 5, "q": "more"}).json()["items"]) == 5
 
 
+def test_within_the_cap_the_page_and_its_count_are_one_query(
+    settings, acme, team, api, django_assert_num_queries
+):
+    """A page ending within the cap is a slice of the ordered ids read up to the cap (and one
+    more): the token, those ids, the page's rows."""
+    settings.STAFF_LIST_COUNT_CAP = 6
+    with django_assert_num_queries(3):
+        body = api.get("/api/v1/staff", {"limit": 5, "offset": 1}).json()
+    assert (body["count"], body["count_exact"], len(body["items"])) == (6, False, 5)
+    every = [m["email"] for m in api.get("/api/v1/staff", {"limit": 500}).json()["items"]]
+    assert [m["email"] for m in body["items"]] == every[1:6]
+    with django_assert_num_queries(3):
+        body = api.get("/api/v1/staff", {"limit": 2, "q": "ana"}).json()
+    assert (body["count"], body["count_exact"], len(body["items"])) == (3, True, 2)
+
+
 # The Employee Center
 
 

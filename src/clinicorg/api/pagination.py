@@ -69,18 +69,14 @@ class CappedPage(Schema):
 
 class CappedLimitOffset(LimitOffset):
     """`LimitOffset` over an `IdPages` list with a count cap: the count stops at the cap, or
-    at the end of the page asked for when that lies further (`IdPages.counted`). A page that
-    ends the list counts itself: no count query."""
+    at the end of the page asked for when that lies further (`IdPages.page`: within the cap
+    the page and its count are one query; past it, a page that ends the list counts itself)."""
 
     Output = CappedPage
 
     def paginate_queryset(self, queryset, pagination: PageParams, **params) -> dict:
         offset, limit = pagination.offset, pagination.limit
-        items = list(queryset[offset : offset + limit])
-        if len(items) < limit and (items or offset == 0):
-            count, exact = offset + len(items), True  # this page ends the list
-        else:
-            count, exact = queryset.counted(offset + limit)
+        items, count, exact = queryset.page(offset, offset + limit)
         if self.serialize is not None:
             items = [self.serialize(i) for i in items]
         return {

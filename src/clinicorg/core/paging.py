@@ -6,8 +6,10 @@ before sorting them. `IdPages` reads a page in two short queries instead: the or
 the page (a narrow query holding only the joins its filters and order need), then those rows
 with everything a row shows. `count_up_to` counts no further than it must: a list with a
 `count_cap` counts up to the cap, or to the end of the page asked for when that lies further,
-and says whether more follow (the page shows "1,000+"). Django's paginator (`CappedPaginator`)
-and the API's pagination (`api.pagination.CappedLimitOffset`) read a list through both.
+and says whether more follow (the page shows "1,000+"). Within the cap, the count and the
+page's ids come from one query: the ordered ids up to the cap (and one more), of which the page
+is a slice. Django's paginator (`CappedPaginator`) and the API's pagination
+(`api.pagination.CappedLimitOffset`) read a list through both.
 """
 
 from functools import cached_property
@@ -41,17 +43,32 @@ class IdPages:
         self.queryset = ordered
         self.rows = rows
         self.count_cap = count_cap
+        # Ids already read: (the first one's position, the ids, whether they end the list).
+        self._known: tuple[int, list, bool] | None = None
 
-    def values(self, *fields) -> "IdPages":
-        """The same list with its rows read as `values(*fields)` dicts (with the id)."""
+    def values(self, *fields, **expressions) -> "IdPages":
+        """The same list with its rows read as `values(*fields, **expressions)` dicts (with
+        the id)."""
         pk = self.rows.model._meta.pk.attname
         fields = fields if pk in fields else (*fields, pk)
-        return IdPages(self.queryset, self.rows.values(*fields), count_cap=self.count_cap)
+        rows = self.rows.values(*fields, **expressions)
+        return IdPages(self.queryset, rows, count_cap=self.count_cap)
+
+    def _ids(self, key: slice) -> list:
+        """The ids of a slice: from those already read when they hold it, else one query."""
+        if self._known is not None and key.step is None:
+            first, ids, complete = self._known
+            start = key.start or 0
+            if start >= first and (
+                complete or (key.stop is not None and key.stop <= first + len(ids))
+            ):
+                return ids[start - first : None if key.stop is None else key.stop - first]
+        return list(self.queryset.values_list("pk", flat=True)[key])
 
     def __getitem__(self, key: slice) -> list:
         if not isinstance(key, slice):
             raise TypeError("IdPages is read a page (a slice) at a time.")
-        ids = list(self.queryset.values_list("pk", flat=True)[key])
+        ids = self._ids(key)
         if not ids:
             return []
         pk = self.rows.model._meta.pk.attname
@@ -68,10 +85,30 @@ class IdPages:
         """(count, exact) for a page ending at record `end`: exact up to `count_cap` records,
         or up to `end` when that lies further; past that, the count stops there and `exact` is
         False. Either way a next page exists exactly when the count is not exact or exceeds
-        `end`."""
+        `end`.
+
+        For a page within the cap, the count reads the ordered ids up to the cap (one more
+        tells that more follow) and keeps them: the page is then a slice of them, not a
+        second query."""
         if self.count_cap is None:
             return self.count(), True
-        return count_up_to(self.queryset, max(self.count_cap, end))
+        if end > self.count_cap:
+            return count_up_to(self.queryset, end)
+        bound = min(self.count_cap, INT_MAX - 1)
+        ids = list(self.queryset.values_list("pk", flat=True)[: bound + 1])
+        self._known = (0, ids, len(ids) <= bound)
+        return (len(ids), True) if len(ids) <= bound else (bound, False)
+
+    def page(self, start: int, stop: int) -> tuple[list, int, bool]:
+        """The records from `start` to `stop`, with (count, exact) as `counted(stop)` gives
+        them; a page past the cap that ends the list counts itself."""
+        if self.count_cap is not None and stop <= self.count_cap:
+            count, exact = self.counted(stop)
+            return self[start:stop], count, exact
+        items = self[start:stop]
+        if len(items) < stop - start and (items or start == 0):
+            return items, start + len(items), True
+        return (items, *self.counted(stop))
 
 
 def _page_number(number) -> int:
