@@ -122,3 +122,69 @@ def test_on_a_phone_each_member_is_a_card_with_its_actions(page, acme, admin, cr
     with page.expect_navigation():
         penny.get_by_role("link", name="Deactivate Penny Pending").click()
     expect(page.get_by_role("heading", name="Deactivate 1 staff member?")).to_be_visible()
+
+
+@pytest.fixture
+def full_rows(acme, crowd):
+    """Rows with every column filled and both row actions (a pending member)."""
+    dept = acme.org.departments.create(name="Cardiopulmonary Rehabilitation Services")
+    pos = acme.org.positions.create(name="Senior Licensed Clinical Social Worker")
+    return [
+        acme.member(
+            f"full{i}@acme.test",
+            first_name="Alexandria",
+            last_name=f"Montgomery-Fairweather{i}",
+            department=dept,
+            position=pos,
+            employee_id=f"EMP-2026-{i:05d}",
+            status=Status.PENDING if i % 2 else Status.ACTIVE,
+        )
+        for i in range(4)
+    ]
+
+
+@pytest.mark.parametrize("width", [1600, 1441, 1440, 1281, 1280, 1101, 1100])
+def test_the_list_fits_beside_the_menu_at_every_desktop_width(page, admin, full_rows, width):
+    """No sideways scrolling and no action cut off at any width beside the menu: the table
+    shares its box between the columns it shows (one line per member), and below 1101 px the
+    members are cards."""
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, admin)
+    page.goto("/staff/?per=25&q=montgomery&status=all")
+    rows = page.locator("table.staff-list tbody tr")
+    expect(rows).to_have_count(4)
+    layout = page.evaluate(
+        """() => {
+            const box = document.querySelector(".table-scroll");
+            const table = box.querySelector("table");
+            const actions = [...table.querySelectorAll("td.row-actions")].flatMap(td => {
+                const cell = td.getBoundingClientRect();
+                return [...td.querySelectorAll("a, button")].map(a => {
+                    const r = a.getBoundingClientRect();
+                    return r.left >= cell.left - 1 && r.right <= cell.right + 1;
+                });
+            });
+            return {
+                page: [document.documentElement.scrollWidth, window.innerWidth],
+                box: [box.scrollWidth, box.clientWidth],
+                table: [table.scrollWidth, table.clientWidth],
+                actionsInside: actions,
+                rowDisplay: getComputedStyle(table.querySelector("tbody tr")).display,
+                heights: [...table.querySelectorAll("tbody tr")].map(
+                    r => r.getBoundingClientRect().height),
+            };
+        }"""
+    )
+    assert layout["page"][0] <= layout["page"][1], layout
+    assert layout["box"][0] <= layout["box"][1], layout
+    assert layout["table"][0] <= layout["table"][1], layout
+    assert len(layout["actionsInside"]) == 6 and all(layout["actionsInside"]), layout
+    if width > 1100:
+        assert layout["rowDisplay"] == "table-row"
+        assert max(layout["heights"]) - min(layout["heights"]) < 2, layout
+    else:
+        assert layout["rowDisplay"] == "grid"
+    pending = rows.filter(has_text="Montgomery-Fairweather1")
+    expect(pending.get_by_role("button", name="Resend invite to Alexandria")).to_be_visible()
+    expect(pending.get_by_role("link", name="Deactivate Alexandria")).to_be_visible()
+    screenshot(page, f"employee-center-fit-{width}")
