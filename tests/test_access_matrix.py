@@ -93,6 +93,7 @@ RESOURCES = {
     "appointments": ("appointment", True),
     "overrides": ("override", True),
     "time-off": ("time_off", True),
+    "managers": ("manager", True),
 }
 # Path parameters that are not object ids (file formats, kinds), by name.
 PARAM_VALUES = {"kind": "staff", "fmt": "csv", "format": "csv"}
@@ -202,7 +203,9 @@ def world(db) -> World:
     event = audit.record(
         "matrix_event", actor=system, organization_id=acme.org.pk, location_id=acme.main.pk
     )
+    staff_actions.set_location_managers(acme.main, [member.pk], actor=system)
     ids = {
+        "manager": member.pk,
         "location": acme.main.pk,
         "enrollment": enrollment.pk,
         "member": member.pk,
