@@ -95,6 +95,11 @@ def test_the_search_asks_for_a_sign_in_and_the_purposes_permission(people, front
     assert client.get(SEARCH, {"q": "picker"}).status_code == 302
     assert signed_in(frontdesk).get(SEARCH, {"for": "member", "q": "picker"}).status_code == 403
     assert signed_in(frontdesk).get(SEARCH, {"for": "manager", "q": "picker"}).status_code == 403
+    # Refused before the query is read: a blank one tells nothing either.
+    for purpose in ("member", "manager", "supervisor"):
+        for q in ("", "  "):
+            response = signed_in(frontdesk).get(SEARCH, {"for": purpose, "q": q})
+            assert response.status_code == 403, (purpose, q)
 
 
 def test_an_unknown_purpose_is_a_400(admin):

@@ -99,11 +99,10 @@ def visible_managers(actor) -> Prefetch:
 
 
 def location_detail(actor, pk, permission: str = P.MANAGE_LOCATIONS) -> Location:
-    """`access_location_by_id` with what a location's page shows: enrollments, managers."""
+    """`access_location_by_id` with what a location's page shows: enrollments, managers, and
+    the staff count the lists show (`scoped_locations`)."""
     access_location_by_id(actor, pk, permission)
-    qs = Location.objects.visible_to(actor).prefetch_related(
-        "payer_enrollments", visible_managers(actor)
-    )
+    qs = scoped_locations(actor).prefetch_related("payer_enrollments", visible_managers(actor))
     return qs.get(pk=pk)
 
 

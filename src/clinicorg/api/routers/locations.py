@@ -64,10 +64,6 @@ class LocationDetailOut(LocationOut):
     def resolve_managers(obj):
         return _managers(obj)
 
-    @staticmethod
-    def resolve_staff_count(obj):
-        return None
-
 
 def _managers(location) -> list[dict]:
     """The location's managers the caller may see (queries.visible_managers)."""

@@ -118,7 +118,6 @@ def location_detail(request, pk):
             "location": location,
             "enrollments": location.payer_enrollments.all(),
             "managers": manager_gaps(location, location.visible_managers, request.user),
-            "staff_count": location.primary_staff.count(),
             "enrollment_form": EnrollmentForm(),
         },
     )

@@ -388,17 +388,13 @@ def people_search(request):
     purpose = params["for"] or queries.PICK_MEMBER
     if purpose not in queries.PICK_PERMISSIONS:
         return JsonResponse({"error": f"Unknown picker: {purpose}"}, status=400)
-    query = params["q"]
-    found = (
-        queries.pick_staff(
-            request.user,
-            purpose,
-            query,
-            exclude=params["exclude"],
-            replacing=params["replacing"],
-        )
-        if query
-        else []
+    # The purpose's permission is checked whatever the query, a blank one included.
+    found = queries.pick_staff(
+        request.user,
+        purpose,
+        params["q"],
+        exclude=params["exclude"],
+        replacing=params["replacing"],
     )
     return JsonResponse(
         {
