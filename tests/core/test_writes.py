@@ -25,3 +25,23 @@ def test_an_operator_command_can_create_a_token_as_the_system(acme):
     assert ApiClient(raw).get("/api/v1/locations").status_code == 200
     event = AuditEvent.objects.get(action="create_api_token", target_id=str(token.pk))
     assert event.actor is None and event.actor_label == "system"
+
+
+def test_a_zero_is_a_value_and_only_empties_and_defaults_are_left_out(db):
+    """The one rule of what a creation records, for single writes and imports alike: a zero
+    (or a zero-minute notice) is recorded like any value other than the field's default."""
+    from datetime import date
+
+    from clinicorg.core.writes import created_value_filter
+    from clinicorg.scheduling.models import SchedulingSettings
+    from clinicorg.staff.models import StaffMember
+
+    member = created_value_filter(StaffMember)
+    assert member("capacity", 0) and member("capacity", 3)
+    assert not member("capacity", 1)  # the default
+    assert member("hire_date", date(2024, 1, 2)) and member("all_locations", True)
+    for empty in (None, "", [], False):
+        assert not member("phone", empty), empty
+    settings = created_value_filter(SchedulingSettings)
+    assert settings("minimum_notice_minutes", 0)
+    assert not settings("minimum_notice_minutes", 120)

@@ -100,7 +100,9 @@ def created_value_filter(model):
     defaults = _plain_defaults(model)
 
     def recorded(name: str, value) -> bool:
-        return value not in (None, "", [], False) and defaults.get(name, _NO_DEFAULT) != value
+        # A zero is a value (0 == False, so it is not tested with `in` against the empties).
+        empty = value is None or value is False or (isinstance(value, (str, list)) and not value)
+        return not empty and defaults.get(name, _NO_DEFAULT) != value
 
     return recorded
 
