@@ -8,7 +8,7 @@ import pytest
 
 from clinicorg.core.models import AuditEvent
 from clinicorg.directory import actions as directory
-from clinicorg.staff.actions import create_staff, update_staff
+from clinicorg.staff.actions import create_staff, set_location_access, update_staff
 from clinicorg.staff.models import StaffMember, Supervisor
 from clinicorg.transfer import actions
 from clinicorg.transfer.models import State
@@ -135,3 +135,77 @@ def test_an_imported_update_reads_as_the_same_edit_by_hand(acme, admin, refs):
     by_file = _comparable(_event("update_staff", "file@acme.test"))
     assert by_file == by_hand
     assert by_hand[0]["primary_location"] == ["Acme Health Main", "Acme Health Branch"]
+
+
+def _extra_codes(email: str) -> set[str]:
+    member = StaffMember.objects.get(email=email)
+    return set(member.extra_locations.values_list("code", flat=True))
+
+
+@pytest.mark.parametrize("actor_kind", ["all locations", "limited"])
+def test_imported_additional_locations_end_as_a_change_by_hand_and_read_the_same(
+    acme, admin, actor_kind
+):
+    """The same wanted locations, through the access rules page's action and through an
+    import, leave the same additional locations (never the primary one; a grant at a location
+    out of a limited actor's view kept) and the same change log entries."""
+    east = directory.create_location({"name": "Acme East", "code": "EAST"}, actor=admin)
+    west = directory.create_location({"name": "Acme West", "code": "WEST"}, actor=admin)
+    for email in ("hand@acme.test", "file@acme.test"):
+        acme.member(email, role="provider", extra_locations=[east, west])
+    directory.set_location_status(west, "inactive", actor=admin)  # out of a limited view
+    actor = admin
+    if actor_kind == "limited":
+        actor = acme.member(
+            "lim@acme.test", location=acme.main, extra_locations=[acme.branch, east]
+        )
+    # Asked for: the primary location (MAIN), BRANCH; EAST is dropped.
+    set_location_access(
+        StaffMember.objects.get(email="hand@acme.test"),
+        all_locations=False,
+        locations=[acme.main, acme.branch],
+        actor=actor,
+    )
+    file = StaffMember.objects.get(email="file@acme.test")
+    row = {
+        "Email": file.email,
+        "First name": file.first_name,
+        "Last name": file.last_name,
+        "Role": "Provider",
+        "Primary location code": "MAIN",
+        "Additional location codes": "MAIN; BRANCH",
+    }
+    _import([row], actor, "update", headers=list(row))
+
+    expected = {"BRANCH"} if actor_kind == "all locations" else {"BRANCH", "WEST"}
+    assert _extra_codes("hand@acme.test") == expected
+    assert _extra_codes("file@acme.test") == expected
+    by_hand = _event("set_location_access", "hand@acme.test").changes
+    by_file = _event("update_staff", "file@acme.test").changes
+    keys = ("locations", "locations_added", "locations_removed")
+    assert {k: by_file[k] for k in keys} == {k: by_hand[k] for k in keys}
+    assert by_hand["locations_added"] == ["BRANCH"]
+    assert by_hand["locations_removed"] == (
+        ["EAST", "WEST"] if actor_kind == "all locations" else ["EAST"]
+    )
+
+
+def test_a_primary_location_listed_as_additional_is_not_stored_twice(acme, admin):
+    create_staff(
+        {
+            "email": "hand@acme.test",
+            "first_name": "Hana",
+            "last_name": "Hand",
+            "primary_location": acme.main,
+            "role": acme.roles["provider"],
+        },
+        actor=admin,
+        extra_locations=[acme.main, acme.branch],
+    )
+    _import([staff_row(1, **{"Additional location codes": "MAIN;BRANCH"})], admin, "create")
+    assert _extra_codes("hand@acme.test") == {"BRANCH"}
+    assert _extra_codes("new1@acme.test") == {"BRANCH"}
+    assert _comparable(_event("create_staff", "new1@acme.test"))[0]["extra_locations"] == [
+        None,
+        ["BRANCH"],
+    ]

@@ -164,6 +164,20 @@ LAST_ADMIN_IN_FILE = (
 )
 
 
+def resulting_extra_locations(
+    wanted: Iterable[int], *, current: Iterable[int], primary_id: int, actor_location_ids
+) -> set[int]:
+    """The additional locations (ids) a member holds once an actor sets them to `wanted`:
+    never their primary location, which they hold anyway; and grants at locations outside a
+    limited actor's view (`actor_location_ids`; None for an actor of every location) stay as
+    they are, since that actor can neither see nor remove them. The one rule of
+    actions.set_location_access and of staff imports."""
+    result = set(wanted) - {primary_id}
+    if actor_location_ids is not None:
+        result |= {pk for pk in current if pk not in actor_location_ids and pk != primary_id}
+    return result
+
+
 def leaves_no_admin(active_admin_ids: Iterable[int], losing_ids: Iterable[int]) -> bool:
     """Whether taking the Administrator role or active status from `losing_ids` leaves none."""
     return not (set(active_admin_ids) - set(losing_ids))

@@ -36,6 +36,7 @@ from clinicorg.core import audit, bulk, context
 from clinicorg.core.errors import Conflict
 from clinicorg.core.writes import created_value_filter
 from clinicorg.directory.models import Location
+from clinicorg.staff.actions import location_access_changes
 from clinicorg.staff.models import StaffMember, Status, TaxonomyAssignment
 
 from . import preview, validators
@@ -662,10 +663,8 @@ def _write_staff_updates(plan, *, actor, now) -> None:
                 changes[name] = [before, render(k, new)[1]]
         if u["extra"] is not None:
             extra_ids.append(u["id"])
-            changes["extra_locations"] = [
-                render.locations(u.get("extra_before", [])),
-                render.locations(u["extra"]),
-            ]
+            before, after = set(u.get("extra_before", [])), set(u["extra"])
+            changes.update(location_access_changes(before, after, render.locations))
         if u["taxonomies"] is not None:
             tax_ids.append(u["id"])
             changes["taxonomies"] = [u.get("taxonomies_before", []), u["taxonomies"]]

@@ -968,11 +968,17 @@ def validate_staff(
             if len(plan.errors) != n_errors:
                 continue
             if current is None:
+                kept = rules.resulting_extra_locations(
+                    extra or [],
+                    current=(),
+                    primary_id=values.get("primary_location_id"),
+                    actor_location_ids=None,
+                )
                 plan.creates.append(
                     {
                         "row": row,
                         "values": values,
-                        "extra": extra or [],
+                        "extra": [pk for pk in extra or [] if pk in kept],
                         "taxonomies": taxonomies or [],
                         "invite": invite,
                     }
@@ -1001,15 +1007,17 @@ def validate_staff(
         for row, _pk in demoted:
             plan.error(row, labels["role"], rules.LAST_ADMIN_IN_FILE)
     if plan.updates:
-        _drop_unchanged_relations(plan)
+        _drop_unchanged_relations(plan, policy.accessible_location_ids(actor))
     if plan.errors:
         plan.errors.sort(key=lambda e: e.row)
     plan.lookups = lookups
     return plan
 
 
-def _drop_unchanged_relations(plan: Plan) -> None:
-    """Updates whose only 'change' is an identical location or taxonomy list are unchanged."""
+def _drop_unchanged_relations(plan: Plan, actor_location_ids) -> None:
+    """Updates whose only 'change' is an identical location or taxonomy list are unchanged.
+    The additional locations a row asks for become those the member ends with, by the rule of
+    a single change (rules.resulting_extra_locations)."""
     ids = [u["id"] for u in plan.updates]
     through = StaffMember.extra_locations.through
     extra_now: dict[int, set[int]] = {}
@@ -1027,10 +1035,20 @@ def _drop_unchanged_relations(plan: Plan) -> None:
     kept = []
     for u in plan.updates:
         if u["extra"] is not None:
-            if set(u["extra"]) == extra_now.get(u["id"], set()):
+            now = extra_now.get(u["id"], set())
+            primary = u["changes"].get("primary_location_id", [None, None])[1]
+            u["extra"] = sorted(
+                rules.resulting_extra_locations(
+                    u["extra"],
+                    current=now,
+                    primary_id=primary or u["current"]["primary_location_id"],
+                    actor_location_ids=actor_location_ids,
+                )
+            )
+            if set(u["extra"]) == now:
                 u["extra"] = None
             else:
-                u["extra_before"] = sorted(extra_now.get(u["id"], set()))
+                u["extra_before"] = sorted(now)
         if u["taxonomies"] is not None:
             before = tax_now.get(u["id"], [])
             if u["taxonomies"] == before:

@@ -9,12 +9,14 @@ from clinicorg.access.models import Role
 from clinicorg.core import audit
 from clinicorg.directory.models import Location
 
+from .. import rules
 from ..models import StaffMember, Status
 from .records import ensure_not_last_admin
 
 __all__ = [
     "change_staff_role",
     "grant_location_access",
+    "location_access_changes",
     "set_location_access",
     "set_location_managers",
 ]
@@ -48,6 +50,17 @@ def change_staff_role(member, role: Role, *, actor):
     return member
 
 
+def location_access_changes(before: set, after: set, codes) -> dict:
+    """How the change log records a member's additional locations going from `before` to
+    `after` (ids), `codes(ids)` naming them: the same keys whichever front end changed them
+    (this action, or a staff import)."""
+    return {
+        "locations": [codes(before), codes(after)],
+        "locations_added": codes(after - before),
+        "locations_removed": codes(before - after),
+    }
+
+
 def set_location_access(member, *, all_locations: bool, locations, actor):
     """Set where a member may act: the primary location always, plus `locations`, or all.
 
@@ -64,13 +77,16 @@ def set_location_access(member, *, all_locations: bool, locations, actor):
         all_locations=all_locations and not member.all_locations,
         locations=[loc for loc in locations if loc.pk != member.primary_location_id],
     )
-    wanted = {loc.pk for loc in locations} - {member.primary_location_id}
     with transaction.atomic():
         member = StaffMember.objects.select_for_update().get(pk=member.pk)
         current = set(member.extra_locations.values_list("id", flat=True))
-        if mine is not None:
-            # Grants at inactive locations are outside every limited actor's view: they stay.
-            wanted |= {pk for pk in current if pk not in mine}
+        # Grants at inactive locations are outside every limited actor's view: they stay.
+        wanted = rules.resulting_extra_locations(
+            (loc.pk for loc in locations),
+            current=current,
+            primary_id=member.primary_location_id,
+            actor_location_ids=mine,
+        )
         changes = {}
         if member.all_locations != bool(all_locations):
             changes["all_locations"] = [member.all_locations, bool(all_locations)]
@@ -82,9 +98,7 @@ def set_location_access(member, *, all_locations: bool, locations, actor):
             def codes(ids):
                 return audit.location_codes((i, code[i]) for i in ids)
 
-            changes["locations"] = [codes(current), codes(wanted)]
-            changes["locations_added"] = codes(wanted - current)
-            changes["locations_removed"] = codes(current - wanted)
+            changes.update(location_access_changes(current, wanted, codes))
             member.extra_locations.set(wanted)
         member.forget_access_cache()
         if changes:

@@ -36,6 +36,7 @@ from ..rules import (
     SUPERVISOR_NOT_APPOINTED,
     leaves_no_admin,
     reference_error,
+    resulting_extra_locations,
     supervisor_error,
     unique_error,
 )
@@ -155,6 +156,13 @@ def create_staff(
     member = StaffMember(organization_id=actor.organization_id, status=status)
     assign(member, data, STAFF_FIELDS)
     member.all_locations = all_locations
+    kept = resulting_extra_locations(
+        (loc.pk for loc in extra_locations),
+        current=(),
+        primary_id=member.primary_location_id,
+        actor_location_ids=None,
+    )
+    extra_locations = [loc for loc in extra_locations if loc.pk in kept]
     if member.primary_location_id:
         policy.require(actor, P.MANAGE_STAFF, member.primary_location)
     else:
