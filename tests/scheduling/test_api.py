@@ -114,3 +114,28 @@ def test_access_is_per_location(acme, globex, admin, provider, visit, hours):
     branch = ApiClient(acme.token("front_desk", locations=[acme.branch]))
     assert branch.get("/api/v1/appointments").json()["count"] == 0
     assert ApiClient(acme.token("front_desk")).get(url).status_code == 200
+
+
+def test_the_visit_type_list_filters_by_status_and_name_as_the_structure_lists_do(
+    api, acme, provider, visit
+):
+    from clinicorg.scheduling import actions as scheduling
+
+    old = scheduling.create_visit_type(
+        {"name": "Old check-up", "duration_minutes": 20, "providers": [provider]},
+        actor=acme.system,
+    )
+    scheduling.update_visit_type(old, {"is_active": False}, actor=acme.system)
+
+    def names(**params):
+        body = api.get("/api/v1/visit-types", params)
+        assert body.status_code == 200, body.content
+        return [vt["name"] for vt in body.json()["items"]]
+
+    assert names() == ["Check-up", "Old check-up"]
+    assert names(status="active") == ["Check-up"]
+    assert names(status="inactive") == ["Old check-up"]
+    assert names(q="old") == ["Old check-up"]
+    # The parameters are those of the department and position lists: no `active` flag.
+    refused = api.get("/api/v1/visit-types", {"status": "true"})
+    assert refused.status_code == 422 and "status" in refused.text

@@ -112,8 +112,8 @@ def active_locations(actor):
 
 
 def filter_named(queryset, *, q: str = "", status: str = ""):
-    """Departments or positions: `q` part of the name; `status` "active" or "inactive" (the
-    spelling of the location list's filter)."""
+    """Departments, positions or visit types (named, active or not): `q` part of the name;
+    `status` "active" or "inactive" (the spelling of the location list's filter)."""
     q = (q or "").strip()
     if q:
         queryset = queryset.filter(name__icontains=q)

@@ -8,9 +8,10 @@ import django_filters as df
 
 from clinicorg.access.catalogue import P
 from clinicorg.core.filters import FilterSet, IdFilter
+from clinicorg.directory.queries import filter_named
 
 from . import queries
-from .models import Appointment, AppointmentStatus, Source
+from .models import Appointment, AppointmentStatus, Source, VisitType
 
 LOCAL_DAY = "a day at the appointment's location, in its time zone as the schedule shows it"
 
@@ -42,3 +43,25 @@ def appointments_for(actor, filters: dict, permission: str = P.VIEW_APPOINTMENTS
     """The appointment list of every front end: those at the locations where the actor holds
     `permission`, filtered by `filters`."""
     return AppointmentFilterSet(filters, queryset=queries.scoped_appointments(actor, permission)).qs
+
+
+class VisitTypeFilterSet(FilterSet):
+    """Visit types: the schedule settings page and the API list."""
+
+    q = df.CharFilter(label="Search", help_text="Part of the name, case-insensitive.")
+    status = df.ChoiceFilter(
+        choices=[("active", "Active"), ("inactive", "Inactive")],
+        help_text="`active` or `inactive`; empty for both.",
+    )
+
+    # A visit type is named and active or not, as a department is: the same filter.
+    apply = staticmethod(filter_named)
+
+    class Meta:
+        model = VisitType
+        fields: list[str] = []
+
+
+def visit_types_for(actor, filters: dict | None = None):
+    """The visit-type list of every front end: the organization's, filtered by `filters`."""
+    return VisitTypeFilterSet(filters or {}, queryset=queries.scoped_visit_types(actor)).qs

@@ -39,13 +39,12 @@ def settings_for(organization_id: int) -> SchedulingSettings:
 # Visit types
 
 
-def visit_types_for(actor, *, active: bool | None = None):
-    qs = VisitType.objects.visible_to(actor).prefetch_related(
+def scoped_visit_types(actor):
+    """The organization's visit types with their providers, before any filter (the lists
+    filter them through scheduling.filters)."""
+    return VisitType.objects.visible_to(actor).prefetch_related(
         Prefetch("providers", queryset=StaffMember.objects.only("id", "first_name", "last_name"))
     )
-    if active is not None:
-        qs = qs.filter(is_active=active)
-    return qs.order_by("name", "id")
 
 
 def get_visit_type(actor, pk) -> VisitType:

@@ -10,7 +10,12 @@ from ninja.pagination import paginate
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.scheduling import actions, queries
-from clinicorg.scheduling.filters import AppointmentFilterSet, appointments_for
+from clinicorg.scheduling.filters import (
+    AppointmentFilterSet,
+    VisitTypeFilterSet,
+    appointments_for,
+    visit_types_for,
+)
 from clinicorg.scheduling.models import AvailabilityOverride, TimeOff
 from clinicorg.staff.queries import get_staff
 
@@ -64,13 +69,18 @@ def _visit_type_out(vt) -> dict:
     }
 
 
+VisitTypeFilters = query_schema(VisitTypeFilterSet, "VisitTypeFilters")
+
+
 @router.get(
     "/visit-types", response={200: list[VisitTypeOut], **ERRORS}, summary="List visit types"
 )
 @paginate(LimitOffset, serialize=_visit_type_out)
-def list_visit_types(request, active: bool | None = None):
+def list_visit_types(request, filters: Query[VisitTypeFilters]):
+    """The organization's visit types; `status` is `active` or `inactive` (empty for both),
+    as the department and position lists take it."""
     policy.require(request.auth, P.VIEW_APPOINTMENTS)
-    return queries.visit_types_for(request.auth, active=active)
+    return visit_types_for(request.auth, filters.dict())
 
 
 @router.post("/visit-types", response={201: VisitTypeOut, **ERRORS}, summary="Create a visit type")

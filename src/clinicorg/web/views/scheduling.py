@@ -20,7 +20,7 @@ from clinicorg.access.models import Role
 from clinicorg.core.errors import Conflict
 from clinicorg.directory.queries import active_locations
 from clinicorg.scheduling import actions, queries, rules
-from clinicorg.scheduling.filters import appointments_for
+from clinicorg.scheduling.filters import appointments_for, visit_types_for
 from clinicorg.scheduling.models import (
     WEEKDAYS,
     AppointmentStatus,
@@ -109,7 +109,7 @@ def schedule_day(request, pk):
     zone = ZoneInfo(location.timezone)
     today = queries.local_today(location)
     day = _day_param(request, "date", today)
-    visit_types = list(queries.visit_types_for(user, active=True))
+    visit_types = list(visit_types_for(user, {"status": "active"}))
     vt = _pick_visit_type(request, visit_types)
     appts = list(
         appointments_for(user, {"location": location.pk, "date_from": day, "date_to": day})
@@ -176,7 +176,7 @@ def schedule_week(request, pk):
     first -= timedelta(days=first.weekday())
     days = [first + timedelta(days=i) for i in range(7)]
     visit_types = [
-        vt for vt in queries.visit_types_for(user, active=True) if provider in vt.providers.all()
+        vt for vt in visit_types_for(user, {"status": "active"}) if provider in vt.providers.all()
     ]
     vt = _pick_visit_type(request, visit_types)
     appts = list(
@@ -721,7 +721,7 @@ def scheduling_settings(request):
         "web/scheduling/settings.html",
         {
             "form": form,
-            "visit_types": list(queries.visit_types_for(request.user)),
+            "visit_types": list(visit_types_for(request.user)),
             "public_url": request.build_absolute_uri(
                 reverse("web:book", args=[request.user.organization.slug])
             ),
