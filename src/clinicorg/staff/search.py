@@ -5,7 +5,8 @@ employee id, case-insensitive substrings). This module only gives each database 
 answers it without reading every member:
 
 - PostgreSQL: one trigram GIN index (`pg_trgm`) on the upper-cased document of the searched
-  columns (`DOCUMENT`); `narrow(q)` asks for every word in that document.
+  columns (`document()`); `narrow(q)` asks for every word in that document. An index on an
+  earlier spelling of the document is dropped when the new one is built (after every migrate).
 - SQLite: an FTS5 table with the trigram tokenizer over the same columns, kept in step with the
   staff table by triggers; `narrow(q)` turns the words into a MATCH.
 
@@ -18,9 +19,8 @@ again after every migrate (apps.py) and rebuilds the table whenever a trigger wa
 """
 
 from django.db import connection
-from django.db.models import Q, TextField, Value
+from django.db.models import F, Func, Q, TextField
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, Upper
 
 COLUMNS = ("first_name", "last_name", "email", "display_name", "employee_id")
 TABLE = "staff_staffmember"
@@ -58,15 +58,23 @@ def _sqlite_statements() -> tuple[str, dict[str, str]]:
     return table, triggers
 
 
-PG_INDEX = "staff_search_trgm"
+PG_INDEX = "staff_search_document_trgm"
+PG_OLD_INDEXES = ("staff_search_trgm",)  # earlier spellings of the document, dropped
+
+
+class _Document(Func):
+    """`UPPER(first_name || ' ' || last_name || ...)`: the columns are NOT NULL, so a plain
+    concatenation (no COALESCE per part) is the document, cheaper to build, to compile and to
+    recheck against the index for every candidate row."""
+
+    template = "UPPER(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
 
 
 def document():
     """The searched columns as one upper-cased text (PostgreSQL's indexed expression)."""
-    parts = []
-    for col in COLUMNS:
-        parts += [col, Value(" ")]
-    return Upper(Concat(*parts[:-1], output_field=TextField()))
+    return _Document(*(F(col) for col in COLUMNS))
 
 
 def _pg_index_sql(conn) -> str:
@@ -77,7 +85,7 @@ def _pg_index_sql(conn) -> str:
     query = Query(StaffMember, alias_cols=False)
     compiler = query.get_compiler(connection=conn)
     sql, params = document().resolve_expression(query).as_sql(compiler, conn)
-    sql = sql % tuple(f"'{p}'" for p in params)  # the separators: plain spaces
+    assert not params, params  # the separators are written in the template
     return f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON {TABLE} USING gin (({sql}) gin_trgm_ops)"
 
 
@@ -88,6 +96,8 @@ def ensure_index(conn=None) -> None:
         if conn.vendor == "postgresql":
             cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             cursor.execute(_pg_index_sql(conn))
+            for old in PG_OLD_INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {old}")
         elif conn.vendor == "sqlite" and fts5_available(conn):
             table, triggers = _sqlite_statements()
             names = set(triggers)
@@ -109,7 +119,8 @@ def drop_index(conn=None) -> None:
     conn = conn or connection
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
+            for name in (PG_INDEX, *PG_OLD_INDEXES):
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
         elif conn.vendor == "sqlite":
             for name in _TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
