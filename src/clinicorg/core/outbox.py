@@ -1,7 +1,8 @@
 """The mail outbox: emails written with what they tell, sent after the commit by one sender.
 
 An email the product owes someone is a row written in the transaction that decides it (an
-invitation with its member, a reminder digest with the day's job), due at once: the row
+invitation with its member, a reminder digest with the day's job, an appointment with its
+confirmation), due at once: the row
 carries the outbox fields `next_send_at` (when it is due; while a sender holds it, when that
 sender's lease ends), `send_attempts`, `send_error` and `sent_at`. Each kind of row is
 registered here (`register`) by the app that owns it, from its AppConfig: a kind says which of

@@ -5,7 +5,6 @@ sends email only after commit. Booking locks the provider's row and runs the slo
 inside the transaction, so concurrent bookings never exceed a provider's capacity.
 """
 
-import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,7 @@ from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.access.models import hash_token
 from clinicorg.access.system import SystemActor
-from clinicorg.core import audit
+from clinicorg.core import audit, outbox
 from clinicorg.core.errors import Conflict
 from clinicorg.core.writes import (
     assign,
@@ -385,13 +384,12 @@ def _check_booking_refs(provider, location, visit_type, organization_id: int) ->
 
 def _book(
     provider, location, visit_type, starts_at, patient: dict, *, actor, source, notes=""
-) -> tuple[Appointment, str | None]:
+) -> Appointment:
     org_id = location.organization_id
     _check_booking_refs(provider, location, visit_type, org_id)
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "Give the start as a date and time with its zone."})
     online = source == Source.ONLINE
-    raw = secrets.token_urlsafe(32) if patient.get("patient_email") else None
     with transaction.atomic():
         # The lock serializes bookings of one provider; the engine then sees every booking
         # committed before ours.
@@ -413,22 +411,18 @@ def _book(
             capacity_at_booking=provider.capacity,
             source=source,
             notes=(notes or "").strip(),
-            cancel_token_hash=hash_token(raw) if raw else None,
             created_by=actor if isinstance(actor, StaffMember) else None,
+            # The confirmation, with its cancel link, is due in the outbox (scheduling.outbox).
+            next_send_at=timezone.now() if patient.get("patient_email") else None,
             **patient,
         )
         appt.save()
         record_create("book_appointment", appt, APPOINTMENT_AUDIT_FIELDS, actor=actor)
-        if raw:
-            # robust: a broker outage must not fail the booking after its commit.
-            transaction.on_commit(lambda: _send_confirmation(appt.pk, raw), robust=True)
-    return appt, raw
-
-
-def _send_confirmation(appointment_id: int, raw: str) -> None:
-    from .tasks import send_appointment_confirmation
-
-    send_appointment_confirmation.delay(appointment_id, raw)
+        if appt.next_send_at:
+            # robust: a broker or mail outage must not fail the booking after its commit;
+            # the confirmation waits in the outbox for the periodic sender.
+            transaction.on_commit(outbox.kick, robust=True)
+    return appt
 
 
 def book_appointment(data: dict, *, actor) -> Appointment:
@@ -439,7 +433,7 @@ def book_appointment(data: dict, *, actor) -> Appointment:
     patient = rules.check_patient(
         data.get("patient_name"), data.get("patient_email"), data.get("patient_phone")
     )
-    appt, _raw = _book(
+    appt = _book(
         data["provider"],
         location,
         data["visit_type"],
@@ -456,10 +450,10 @@ def online_actor(organization_id: int) -> SystemActor:
     return SystemActor(organization_id, label="online booking")
 
 
-def book_online(organization, data: dict) -> tuple[Appointment, str]:
+def book_online(organization, data: dict) -> Appointment:
     """A patient books on the public page: the organization must take online bookings, the
-    visit type be bookable online, the start keep the notice and the horizon. Returns the
-    appointment and the raw token of its cancel link (emailed; only its hash is stored)."""
+    visit type be bookable online, the start keep the notice and the horizon. The confirmation
+    email carries the cancel link (scheduling.outbox; only its token's hash is stored)."""
     settings = queries.settings_for(organization.pk)
     if not settings.online_booking_enabled:
         raise Conflict(ONLINE_BOOKING_OFF, code="online_booking_off")

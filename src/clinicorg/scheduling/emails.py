@@ -6,14 +6,16 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from .models import Appointment, AppointmentStatus
+from .models import Appointment
 
 
 def cancel_link(raw_token: str) -> str:
     return f"{settings.SITE_URL}/book/cancel/{raw_token}/"
 
 
-def confirmation_message(appt: Appointment, raw_token: str) -> EmailMultiAlternatives:
+def confirmation_message(
+    appt: Appointment, raw_token: str, connection=None
+) -> EmailMultiAlternatives:
     local = appt.starts_at.astimezone(ZoneInfo(appt.location.timezone))
     context = {
         "appt": appt,
@@ -28,20 +30,9 @@ def confirmation_message(appt: Appointment, raw_token: str) -> EmailMultiAlterna
         subject=" ".join(subject.split()),
         body=render_to_string("scheduling/email/confirmation.txt", context),
         to=[appt.patient_email],
+        connection=connection,
     )
     message.attach_alternative(
         render_to_string("scheduling/email/confirmation.html", context), "text/html"
     )
     return message
-
-
-def send_confirmation(appointment_id: int, raw_token: str) -> bool:
-    appt = (
-        Appointment.objects.select_related("provider", "location", "visit_type", "organization")
-        .filter(pk=appointment_id, status=AppointmentStatus.BOOKED)
-        .first()
-    )
-    if appt is None or not appt.patient_email:
-        return False
-    confirmation_message(appt, raw_token).send()
-    return True

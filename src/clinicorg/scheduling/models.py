@@ -190,13 +190,20 @@ class Appointment(models.Model):
     notes = models.TextField(blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # The patient's cancel link: only the SHA-256 of its token is stored.
+    # The patient's cancel link: only the SHA-256 of its token is stored, drawn when the
+    # confirmation email is written.
     cancel_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     cancel_token_used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         "staff.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The confirmation email in the outbox (`scheduling.outbox`): due when the booking is
+    # written with a patient email (or, while a sender holds it, when that sender's lease ends).
+    next_send_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    send_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -206,6 +213,11 @@ class Appointment(models.Model):
             models.Index(fields=["provider", "starts_at"], name="appt_provider_start"),
             models.Index(fields=["location", "starts_at"], name="appt_location_start"),
             models.Index(fields=["organization", "starts_at"], name="appt_org_start"),
+            models.Index(
+                fields=["next_send_at"],
+                name="appt_outbox",
+                condition=models.Q(sent_at__isnull=True, next_send_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

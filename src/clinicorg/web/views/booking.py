@@ -250,7 +250,7 @@ def book_details(request, org_slug):
         if "confirm" not in request.POST:
             return render(request, "web/scheduling/public_review.html", {**context, **data})
         try:
-            appt, _raw = actions.book_online(
+            appt = actions.book_online(
                 org,
                 {
                     **data,

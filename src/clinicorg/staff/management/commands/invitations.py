@@ -1,7 +1,8 @@
 """`clinicorg invitations send|resend-pending`: the mail outbox from the command line.
 
-`invitations send` sends the emails of the mail outbox that are due, invitations and reminder
-digests (what a mail server or broker outage left; without a broker, run it from cron).
+`invitations send` sends the emails of the mail outbox that are due, invitations, reminder
+digests and appointment confirmations (what a mail server or broker outage left; without a
+broker, run it from cron).
 `invitations resend-pending --org SLUG` issues a new invitation to every pending member
 without a usable link (as the system actor).
 """
