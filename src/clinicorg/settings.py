@@ -274,6 +274,11 @@ THROTTLE_PASSWORD_RESETS = (env.int("THROTTLE_PASSWORD_RESETS", default=5), 900)
 # Password-reset requests per email address: (requests, window in seconds); the per-address
 # count above is THROTTLE_PASSWORD_RESETS.
 THROTTLE_PASSWORD_RESET_EMAILS = (env.int("THROTTLE_PASSWORD_RESET_EMAILS", default=3), 3600)
+# Posts to the public booking pages per client address: (posts, window in seconds), booking
+# and cancelling counted apart.
+THROTTLE_BOOKING_POSTS = (env.int("THROTTLE_BOOKING_POSTS", default=20), 3600)
+# django-ratelimit counts the throttles above in the default cache.
+RATELIMIT_USE_CACHE = "default"
 # A password-reset link works once, for this long (Django's signed, expiring tokens).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=60) * 60
 # Two-factor sign-in (django-otp, TOTP with recovery codes): the issuer shown in authenticator

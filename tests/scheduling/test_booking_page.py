@@ -13,7 +13,6 @@ from clinicorg.scheduling import actions
 from clinicorg.scheduling.models import Appointment
 from clinicorg.staff.actions import update_credentials
 from clinicorg.staff.models import TaxonomyCode
-from clinicorg.web.views import booking
 
 from .conftest import WEEKDAYS_9_TO_5, next_weekday
 
@@ -138,7 +137,7 @@ def test_nothing_of_other_organizations_or_non_bookable_staff_leaks(
     )
 
 
-def test_posts_need_csrf_and_are_throttled(acme, online, visit, monkeypatch):
+def test_posts_need_csrf_and_are_throttled(acme, online, visit, settings):
     day = next_weekday(acme.main)
     from .conftest import at
 
@@ -152,10 +151,21 @@ def test_posts_need_csrf_and_are_throttled(acme, online, visit, monkeypatch):
     }
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/book/acme/details/", params).status_code == 403
-    monkeypatch.setattr(booking, "THROTTLE_LIMIT", 2)
+    settings.THROTTLE_BOOKING_POSTS = (2, 3600)
     client = Client(REMOTE_ADDR="203.0.113.9")
     codes = [client.post("/book/acme/details/", params).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+    # Behind the site's proxy every patient arrives from its address: each is counted by the
+    # address the proxy forwarded, as the audit log reads it, not all of them together.
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def via_proxy(patient):
+        return Client(REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR=patient)
+
+    first = [via_proxy("198.51.100.1").post("/book/acme/details/", params) for _ in range(3)]
+    assert [r.status_code for r in first] == [200, 200, 429]
+    assert via_proxy("198.51.100.2").post("/book/acme/details/", params).status_code == 200
 
 
 def test_a_full_provider_shows_the_next_day_with_room(acme, admin, online, visit):

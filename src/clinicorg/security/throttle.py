@@ -1,21 +1,22 @@
-"""One throttle for repeated failures from one client address, kept in Django's cache (Redis in
-production, so every worker shares the count).
+"""The throttles of guessable secrets and public forms, per client address: django-ratelimit's
+counters in Django's cache (Redis in production, so every worker shares the count).
 
-Sign-in has its own lockout (django-axes, per account and per address); this helper covers the
-other guessable secrets: bearer tokens, invitation links and password-reset requests (per
-address and per email address). After
-`limit` failures within `window` seconds the address is refused with 429 and Retry-After until
-the window ends.
+Sign-in has its own lockout (django-axes, per account and per address); these cover the other
+guessable secrets (bearer tokens, invitation links, password-reset requests per address and per
+email address) and the public booking pages. A throttle counts what its caller says (failures,
+or every post) in fixed windows of its setting's length; once `limit` are counted in the
+current window, the client is refused with 429 and Retry-After until the window ends. The
+client is the address `core.middleware.client_ip` reads (behind trusted proxies, the one they
+forwarded), as everywhere else.
 """
 
 import hashlib
-import time
 from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import render
+from django_ratelimit.core import get_usage
 
 from clinicorg.core.middleware import client_ip
 
@@ -39,34 +40,44 @@ class Throttle:
     def window(self) -> int:
         return getattr(settings, self.setting)[1]
 
-    def _key(self, request, subject: str) -> str:
-        if subject:
+    def _usage(self, request, subject: str, *, count: bool) -> dict | None:
+        def key(_group, request) -> str:
             # What is counted (an email address) is kept in the cache only as a digest.
-            subject = hashlib.sha256(subject.encode()).hexdigest()
-        return f"throttle:{self.name}:{subject or client_ip(request)}"
+            return hashlib.sha256(subject.encode()).hexdigest() if subject else client_ip(request)
+
+        return get_usage(
+            request,
+            group=f"clinicorg.{self.name}",
+            key=key,
+            rate=(self.limit, self.window),
+            increment=count,
+        )
+
+    def _refuse_if(self, usage: dict | None, over: int) -> None:
+        if usage is not None and usage["count"] >= usage["limit"] + over:
+            raise Throttled(max(1, usage["time_left"]))
 
     def check(self, request, *, subject: str = "") -> None:
         """Raise Throttled while this client (or `subject`, e.g. one email address, from any
         client) has used up its failures."""
-        count, until = cache.get(self._key(request, subject), (0, 0))
-        now = time.time()
-        if count >= self.limit and until > now:
-            raise Throttled(max(1, int(until - now + 0.999)))
+        self._refuse_if(self._usage(request, subject, count=False), over=0)
 
     def fail(self, request, *, subject: str = "") -> None:
         """Count one failure of this client (or of `subject`)."""
-        key = self._key(request, subject)
-        now = time.time()
-        count, until = cache.get(key, (0, 0))
-        if until <= now:
-            count, until = 0, now + self.window
-        cache.set(key, (count + 1, until), timeout=int(until - now) + 1)
+        self._usage(request, subject, count=True)
+
+    def hit(self, request, *, subject: str = "") -> None:
+        """Count one use, however it ends, and raise Throttled once over the limit."""
+        self._refuse_if(self._usage(request, subject, count=True), over=1)
 
 
 BEARER_TOKENS = Throttle("bearer", "THROTTLE_BEARER_TOKENS")
 INVITATION_LINKS = Throttle("invitation", "THROTTLE_INVITATION_LINKS")
 PASSWORD_RESETS = Throttle("password_reset", "THROTTLE_PASSWORD_RESETS")
 PASSWORD_RESET_EMAILS = Throttle("password_reset_email", "THROTTLE_PASSWORD_RESET_EMAILS")
+# The public booking pages: every post counts (choosing, confirming; cancelling apart).
+BOOKING_POSTS = Throttle("booking", "THROTTLE_BOOKING_POSTS")
+BOOKING_CANCELS = Throttle("booking_cancel", "THROTTLE_BOOKING_POSTS")
 
 
 def too_many_page(request, exc: Throttled, message: str = ""):

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from clinicorg.core.models import Organization
 from clinicorg.directory.models import Location
 from clinicorg.scheduling import actions, queries, rules
 from clinicorg.scheduling.models import Appointment, AppointmentStatus, VisitType
+from clinicorg.security.throttle import BOOKING_CANCELS, BOOKING_POSTS, Throttled
 from clinicorg.staff.bio import render_bio
 from clinicorg.staff.taxonomy import describe_codes, label_of
 
@@ -25,23 +25,17 @@ from ..forms.scheduling import PatientForm
 from .base import apply_errors
 from .scheduling import clock, long_day
 
-# Posts per client address per hour (review, confirm, cancel together).
-THROTTLE_LIMIT = 20
-THROTTLE_WINDOW = 3600
 DONE_SALT = "clinicorg.booking.done"
 SLOT_DAYS = 7
 
 
-def throttled(request, scope: str = "book") -> bool:
+def throttled(request, throttle=BOOKING_POSTS) -> bool:
     """Count this post against the client's address; True once over the limit."""
-    key = f"throttle:{scope}:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, THROTTLE_WINDOW)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, THROTTLE_WINDOW)
-        count = 1
-    return count > THROTTLE_LIMIT
+        throttle.hit(request)
+    except Throttled:
+        return True
+    return False
 
 
 def _too_many(request, organization=None):
@@ -309,7 +303,7 @@ def book_cancel(request, token):
         )
     context = _public_appt(appt.organization, appt)
     if request.method == "POST" and not context["cancelled"]:
-        if throttled(request, "cancel"):
+        if throttled(request, BOOKING_CANCELS):
             return _too_many(request, appt.organization)
         try:
             appt = actions.cancel_by_link(token)
