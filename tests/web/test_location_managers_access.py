@@ -131,3 +131,12 @@ def test_a_manager_of_a_foreign_location_cannot_be_granted_through_another(acme,
     response = signed_in(admin).post(f"/locations/{east.pk}/managers/{limited.pk}/grant-access/")
     assert response.status_code == 404
     assert not limited.extra_locations.exists()
+
+
+def test_the_location_page_and_its_api_detail_count_its_staff_alike(acme, admin, api):
+    """One count of a location's primary staff, read by the page and the API detail alike."""
+    for i in range(3):
+        acme.member(f"b{i}@acme.test", location=acme.branch)
+    page = signed_in(admin).get(f"/locations/{acme.branch.pk}/").text
+    assert "<dt>Staff (primary)</dt><dd>3</dd>" in page
+    assert api.get(f"/api/v1/locations/{acme.branch.pk}").json()["staff_count"] == 3
