@@ -375,7 +375,8 @@ def my_password(request):
 # People pickers
 
 
-@requires(None)
+# Open to whoever holds a permission some picker needs; each purpose then asks for its own.
+@requires(*dict.fromkeys(queries.PICK_PERMISSIONS.values()))
 def people_search(request):
     """JSON for every member picker: {items: [{id, name, email, location}]}.
 
