@@ -77,7 +77,6 @@ def staff_for(actor, filters: dict):
 def staff_pages(actor, filters: dict) -> IdPages:
     """`staff_for`, read a page at a time (the list page and the API list): the ordered ids of
     a page first, then those members read again within the actor's scope with what a row
-    shows; counted up to STAFF_LIST_COUNT_CAP matches (core.paging)."""
-    scoped = queries.scoped_staff(actor)
-    ordered = StaffFilterSet(filters, queryset=scoped).qs
-    return IdPages(ordered, scoped, count_cap=settings.STAFF_LIST_COUNT_CAP)
+    shows (`queries.list_rows`); counted up to STAFF_LIST_COUNT_CAP matches (core.paging)."""
+    ordered = StaffFilterSet(filters, queryset=queries.scoped_staff(actor)).qs
+    return IdPages(ordered, queries.list_rows(actor), count_cap=settings.STAFF_LIST_COUNT_CAP)

@@ -60,6 +60,30 @@ MAX_IDS = 1000
 LIST_RELATED = ("primary_location", "role", "department", "position", "category", "supervisor")
 
 
+def _looked_up(model, ref: str, field: str = "name") -> Subquery:
+    return Subquery(model.objects.filter(pk=OuterRef(ref)).values(field)[:1])
+
+
+def _list_names() -> dict:
+    """What a list row names, each read by id for the page's rows alone (`<ref>_name`, the
+    supervisor's first and last name): a scalar lookup per row, where joining five tables and
+    the supervisor costs PostgreSQL more to plan than to run."""
+    from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
+
+    refs = {
+        "primary_location": Location,
+        "role": Role,
+        "department": Department,
+        "position": Position,
+        "category": EmployeeCategory,
+    }
+    return {
+        **{f"{ref}_name": _looked_up(model, f"{ref}_id") for ref, model in refs.items()},
+        "supervisor_first_name": _looked_up(StaffMember, "supervisor_id", "first_name"),
+        "supervisor_last_name": _looked_up(StaffMember, "supervisor_id", "last_name"),
+    }
+
+
 def _order(sort: str) -> list[str]:
     sort = (sort or "").strip()
     desc = sort.startswith("-")
@@ -217,6 +241,11 @@ def _scoped_members(actor):
     one the actor may see too. A supervisor outside the actor's scope is not shown (their name
     and email are not the actor's to read) and is kept unchanged by the actor's edits."""
     members = StaffMember.objects.visible_to(actor).select_related(*LIST_RELATED)
+    return _with_visible_supervisor(members, actor)
+
+
+def _with_visible_supervisor(members, actor):
+    """`members`, each with `supervisor_visible` (see `_scoped_members`)."""
     if policy.accessible_location_ids(actor) is None:
         # The actor sees every member of the organization, so every supervisor too: no
         # per-row subquery (PostgreSQL may hash the whole organization to answer it).
@@ -229,6 +258,15 @@ def _scoped_members(actor):
 def scoped_staff(actor):
     """Members the actor may see, with what a list row shows, before any filter."""
     return _scoped_members(actor)
+
+
+def list_rows(actor):
+    """The rows of a staff list page (the Employee Center, the API list): the members the
+    actor may see with `supervisor_visible` and the names a row shows (`_list_names`), and no
+    join."""
+    return _with_visible_supervisor(StaffMember.objects.visible_to(actor), actor).annotate(
+        **_list_names()
+    )
 
 
 def access_staff_by_id(actor, pk, permission: str = P.MANAGE_STAFF) -> StaffMember:
