@@ -270,3 +270,21 @@ def test_the_bulk_change_goes_through_the_per_member_action(admin, crowd):
     again = actions.change_staff_statuses(crowd[:1], "suspended", "Audit", actor=admin)
     assert again.done == []
     assert again.refused[0][1].endswith("is already Suspended.")
+
+
+def test_the_location_filter_lists_each_visible_location_escaped_and_keeps_the_choice(
+    acme, admin_client
+):
+    """The Employee Center's location filter is written as the license page's (one tag):
+    every location the reader may see, names escaped, inactive ones said so, the choice kept."""
+    from clinicorg.directory import actions as directory
+
+    odd = directory.create_location(
+        {"name": '<b>"Odd" & Sons</b>', "code": "ODD"}, actor=acme.system
+    )
+    directory.set_location_status(odd, "inactive", actor=acme.system)
+    page = admin_client.get(f"/staff/?location={acme.branch.pk}").content.decode()
+    escaped = "&lt;b&gt;&quot;Odd&quot; &amp; Sons&lt;/b&gt; (inactive)"
+    assert f'<option value="{odd.pk}">{escaped}</option>' in page
+    assert f'<option value="{acme.branch.pk}" selected>{acme.branch.name}</option>' in page
+    assert '<b>"Odd"' not in page
