@@ -17,6 +17,13 @@ from .test_main_pages import demo as demo  # noqa: F401  (the fixture)
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1360, "height": 900}
+# Tablets and small laptops, the menu beside the page: an iPad held upright, one on its side,
+# and the first width at which the Employee Center is a table again.
+TABLETS = [
+    {"width": 820, "height": 1180},
+    {"width": 1024, "height": 768},
+    {"width": 1101, "height": 900},
+]
 AXE = Axe()
 
 
@@ -54,7 +61,7 @@ def _serious_violations(page) -> list[str]:
     ]
 
 
-def _walk(browser, live_server, demo, viewport, prefix):
+def _walk(browser, live_server, demo, viewport, prefix, *, axe=True):
     context = browser.new_context(viewport=viewport, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -73,6 +80,8 @@ def _walk(browser, live_server, demo, viewport, prefix):
         over = _overflow(page)
         if over:
             failures.append(f"{url}: the page is {over} px wider than the {prefix} screen")
+        if not axe:
+            continue
         failures += [f"{url}: {v}" for v in _serious_violations(page)]
         if _headers_without_scope(page):
             failures.append(f"{url}: {_headers_without_scope(page)} table headers lack scope")
@@ -87,6 +96,18 @@ def test_every_main_page_fits_a_phone_and_passes_axe(browser, live_server, demo)
 
 def test_every_main_page_fits_a_desktop_and_passes_axe(browser, live_server, demo):  # noqa: F811
     failures = _walk(browser, live_server, demo, DESKTOP, "desktop")
+    assert not failures, "\n".join(failures)
+
+
+def test_no_main_page_runs_past_a_tablet_screen(browser, live_server, demo):  # noqa: F811
+    """Beside the menu, between the phone and the desktop layouts, a wide table scrolls
+    inside its box and a side column drops under the main one: the page itself never
+    scrolls sideways."""
+    failures = []
+    for viewport in TABLETS:
+        failures += _walk(
+            browser, live_server, demo, viewport, f"tablet-{viewport['width']}", axe=False
+        )
     assert not failures, "\n".join(failures)
 
 
