@@ -117,3 +117,17 @@ def test_the_audit_log_records_the_address_behind_a_trusted_proxy(settings, admi
     )
     event = AuditEvent.objects.get(action="create_department")
     assert event.ip == "203.0.113.9"
+
+
+@pytest.mark.parametrize("address", [None, ""])
+def test_a_request_without_an_address_is_counted_not_refused_with_a_500(limits, db, address):
+    """Behind a unix socket, or from a client that sends none, a request has no address: the
+    throttles count it with the others that have none, and answer as usual."""
+    client = Client(REMOTE_ADDR=address)
+    for i in range(5):
+        response = client.get("/api/v1/locations", headers={"Authorization": f"Bearer cot_n{i}"})
+        assert response.status_code == 401
+    assert client.get("/api/v1/locations", headers={"Authorization": "Bearer x"}).status_code == 429
+    for i in range(4):
+        assert client.get(f"/invite/none-{i}/").status_code == 410
+    assert client.get("/invite/none-more/").status_code == 429

@@ -43,7 +43,10 @@ class Throttle:
     def _usage(self, request, subject: str, *, count: bool) -> dict | None:
         def key(_group, request) -> str:
             # What is counted (an email address) is kept in the cache only as a digest.
-            return hashlib.sha256(subject.encode()).hexdigest() if subject else client_ip(request)
+            # A request without an address (a unix socket, a test client) shares one count.
+            if subject:
+                return hashlib.sha256(subject.encode()).hexdigest()
+            return client_ip(request) or "unknown"
 
         return get_usage(
             request,
