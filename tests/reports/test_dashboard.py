@@ -143,6 +143,29 @@ def test_a_change_in_the_organization_shows_at_once(world, acme, admin):
         assert _count(client, url) == shown, url
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_behind_a_later_one_shows_at_once(world, acme, admin, monkeypatch):
+    """Two writers: the one whose event has the lower id commits last, after a reader cached
+    the figures keyed to the newest event. The newest id does not move with that commit;
+    the organization's change mark does, so the figures are counted again. (Real commits:
+    the mark moves once per transaction, when it commits.)"""
+    client = signed_in(admin)
+    newest = queries.latest_change(admin)
+    monkeypatch.setattr(queries, "latest_change", lambda actor: newest)  # it stays put
+    assert _figure(client.get(DASHBOARD), "invitations", "Pending") == 1
+    staff_actions.invite_staff(
+        {
+            "email": "late@acme.test",
+            "first_name": "Late",
+            "last_name": "Commit",
+            "primary_location": acme.branch,
+            "role": acme.roles["front_desk"],
+        },
+        actor=admin,
+    )
+    assert _figure(client.get(DASHBOARD), "invitations", "Pending") == 2
+
+
 def test_the_figures_are_kept_a_minute_and_say_when_they_were_counted(
     world, acme, admin, monkeypatch
 ):

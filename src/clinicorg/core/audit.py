@@ -6,10 +6,12 @@ as the event's `refs`. A reader limited to some locations reads the event throug
 `AuditEvent.objects.visible_to`, which hides the values whose location they cannot access.
 """
 
+import time
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.utils import timezone
 
 from . import context
@@ -165,6 +167,7 @@ def record(
             location_id = getattr(target, "audit_location_id", None)
     if organization_id is None:
         organization_id = actor.organization_id
+    _mark_change(organization_id)
     return AuditEvent.objects.create(
         organization_id=organization_id,
         **_actor_fields(actor),
@@ -210,6 +213,7 @@ def record_many(action: str, target_type: str, items, *, actor) -> int:
     ctx = context.current()
     who = _actor_fields(actor)
     now = timezone.now()
+    _mark_change(actor.organization_id)
     head = (actor.organization_id, now, who["actor_id"], who["actor_token_id"], who["actor_label"])
     rows = (
         (
@@ -227,3 +231,33 @@ def record_many(action: str, target_type: str, items, *, actor) -> int:
         for target_id, target_label, location_id, changes in items
     )
     return insert_rows(AuditEvent, list(_MANY_COLUMNS), rows)
+
+
+# What is cached from an organization's data (the dashboard) is keyed to its change mark as
+# well as to its newest event: the mark moves after every commit that recorded a change, so
+# it moves even when transactions commit out of the order of their events' ids.
+_MARK = "audit:changes:{}"
+
+
+def change_mark(organization_id: int):
+    """The organization's change mark (None before the first change this cache saw)."""
+    return cache.get(_MARK.format(organization_id))
+
+
+def _mark_change(organization_id: int) -> None:
+    """After the commit, move the organization's mark: once per transaction, however many
+    events it records (a rolled-back transaction's hooks are dropped with it)."""
+    pending = transaction.get_connection().run_on_commit
+    if any(getattr(entry[1], "marks", None) == organization_id for entry in pending):
+        return
+
+    def move():
+        _move_mark(organization_id)
+
+    move.marks = organization_id
+    # robust: a cache that is down must not fail the action after its commit.
+    transaction.on_commit(move, robust=True)
+
+
+def _move_mark(organization_id: int) -> None:
+    cache.set(_MARK.format(organization_id), time.time_ns(), None)

@@ -120,8 +120,9 @@ def latest_change(actor) -> int | None:
     """The id of the newest audit event of the actor's organization (None before the first).
 
     Every write is an action that records one, so this moves with every change the
-    organization commits: a key for what is computed from its data. (A transaction that
-    commits after a later one leaves it where the later one put it, until the next write.)
+    organization commits: a key for what is computed from its data. A transaction that
+    commits after a later one leaves it where the later one put it; `audit.change_mark`
+    moves then too.
     """
     events = org_scope(AuditEvent.objects.all(), actor).order_by("-occurred_at", "-id")
     return events.values_list("pk", flat=True).first()

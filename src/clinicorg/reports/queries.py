@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
+from clinicorg.core import audit
 from clinicorg.core.filters import audit_events_for
 from clinicorg.core.queries import latest_change
 from clinicorg.directory.models import (
@@ -225,8 +226,10 @@ def cached_dashboard(actor) -> Dashboard:
     """`dashboard(actor)`, for a reader of every location kept DASHBOARD_CACHE_SECONDS; its
     `as_of` says when it was counted.
 
-    The key holds the organization, the parts the reader's permissions open and the
-    organization's latest change (`latest_change`), so a change shows at once; only what
+    The key holds the organization, the parts the reader's permissions open, the
+    organization's latest change (`latest_change`) and its change mark (`audit.change_mark`,
+    moved after every commit that records a change, in whatever order they commit), so a
+    change shows at once; only what
     moves with the clock alone (an invitation link expiring, an acceptance leaving the last
     30 days) may lag, by DASHBOARD_CACHE_SECONDS at most. A location-limited reader's figures
     are counted on every request: they are cheap to count, and keying them by the
@@ -248,6 +251,7 @@ def _dashboard_key(actor) -> str:
         actor.organization_id,
         *(policy.can(actor, p) for p in (P.MANAGE_STAFF, P.MANAGE_LOCATIONS, P.VIEW_AUDIT_LOG)),
         latest_change(actor),
+        audit.change_mark(actor.organization_id),
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     return f"dashboard:{actor.organization_id}:{digest}"
