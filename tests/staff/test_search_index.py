@@ -21,6 +21,22 @@ QUERIES = [
     "Ño",
     "%",
     "_",
+    # Case mappings where Python and the database differ ("ß".upper() is "SS" in Python).
+    "groß",
+    "GROSS",
+    "straße",
+    "ﬁnn",
+    # Employee ids: matched whole, spaces and all, and never by a part.
+    "AB 1234",
+    "ab 1234",
+    "1234",
+    "E-10",
+    # One word found in one column or another, never across two.
+    "ana.chen@acme.test",
+    "chenoweth bo",
+    "anachen",
+    "chen diaz",
+    "dr.",
 ]
 
 
@@ -31,6 +47,8 @@ def office(acme):
     acme.member("cy@acme.test", first_name="Cy", last_name="Diaz", display_name="Dr. Chen-Diaz")
     acme.member("dee@acme.test", first_name="Dee", last_name="Ño")
     acme.member("pct@acme.test", first_name="Per%cent", last_name="Under_score")
+    acme.member("gross@acme.test", first_name="Jörg", last_name="Groß", display_name="Straße")
+    acme.member("finn@acme.test", first_name="ﬁnn", last_name="Lund", employee_id="AB 1234")
     return acme
 
 

@@ -3,13 +3,15 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from clinicorg.access import policy
 from clinicorg.core.models import Organization
 from clinicorg.core.validators import validate_npi, validate_taxonomy_format
 from clinicorg.directory.models import phone_validator
+
+from . import search
 
 
 class Status(models.TextChoices):
@@ -105,6 +107,12 @@ class StaffMember(AbstractBaseUser):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
+    # What the staff search reads on PostgreSQL (staff.search): computed and stored by the
+    # database on every write. A migration changing the type of a column it reads must drop
+    # it first (PostgreSQL refuses to alter a column a generated column uses).
+    search_document = models.GeneratedField(
+        expression=search.document(), output_field=models.TextField(), db_persist=True
+    )
 
     objects = StaffManager()
 
@@ -147,6 +155,8 @@ class StaffMember(AbstractBaseUser):
                 name="staff_org_loc_name",
             ),
             models.Index(fields=["organization", "last_name", "first_name"], name="staff_org_name"),
+            # A search for an employee id (matched whole, case aside) beside the search index.
+            models.Index("organization", Upper("employee_id"), name="staff_org_employee_id_ci"),
             # The dashboard counts per location and status from this index alone, and a
             # location-limited reader's providers (by role) without an NPI (seeking their
             # locations).

@@ -191,10 +191,9 @@ def filter_staff(
         name = Q()
         for word in words:
             name &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        queryset = search.narrowed(queryset, q)
         # The name first: most searches are for a name, and the database stops at the first
         # alternative that holds (on PostgreSQL each case-folds a column, the costly part).
-        queryset = queryset.filter(name | cond)
+        queryset = search.searched(queryset, q, name | cond)
     if ids not in (None, "") and not isinstance(ids, (list, tuple)):
         ids = [p for p in str(ids).replace(" ", "").split(",") if p]
     if ids:

@@ -1,28 +1,39 @@
 """The staff search index: what makes `q=` fast at 100,000 staff on both databases.
 
-The search itself stays one condition (`staff.filters`: name words, email, display name,
-employee id, case-insensitive substrings). This module only gives each database an index that
-answers it without reading every member:
+The search itself is one condition (`staff.queries.filter_staff`: name words, email, display
+name, case-insensitive substrings, or the employee id exactly). This module gives each
+database an index that answers it without reading every member:
 
-- PostgreSQL: one trigram GIN index (`pg_trgm`) on the upper-cased document of the searched
-  columns (`document()`); `narrow(q)` asks for every word in that document. An index on an
-  earlier spelling of the document is dropped when the new one is built (after every migrate).
-- SQLite: an FTS5 table with the trigram tokenizer over the same columns, kept in step with the
-  staff table by triggers; `narrow(q)` turns the words into a MATCH.
+- PostgreSQL: a trigram GIN index (`pg_trgm`) on `search_document`, a stored column the
+  database computes (a generated column): the upper-cased name, email and display name
+  (`document()`). `narrow(q)` asks for every word in that document, or for the employee id.
+  Stored, the document is not computed again for every candidate the index returns, which
+  was most of a search's time. An index on an earlier spelling is dropped when the new one is
+  built (after every migrate).
+- SQLite: an FTS5 table with the trigram tokenizer over the searched columns, kept in step
+  with the staff table by triggers; `narrow(q)` turns the words into a MATCH.
 
-Either way `narrow(q)` returns a superset of the members the search condition accepts (every
-word in some searched column), and the condition then decides: results are the same with or
-without the index, on both databases.
+Either way `narrow(q)` returns a superset of the members the search condition accepts, and
+the condition then decides: results are the same with or without the index, on both
+databases. On PostgreSQL a search of one word needs no more than the index's condition:
+a word without a space lies inside one column of the document or not at all, so "the
+document holds it, or the employee id is it" is exactly the search condition
+(`narrow_decides`), and the column-by-column test is not run again for every match.
 
 Migrations that rebuild the staff table on SQLite drop its triggers, so `ensure_index` runs
 again after every migrate (apps.py) and rebuilds the table whenever a trigger was missing.
 """
 
 from django.db import connection
-from django.db.models import F, Func, Q, TextField
+from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
 
+# The columns of the SQLite index; PostgreSQL's document holds all but the employee id, which
+# the search matches whole (by the index on the upper-cased id, staff_org_employee_id_ci).
 COLUMNS = ("first_name", "last_name", "email", "display_name", "employee_id")
+DOCUMENT_COLUMNS = ("first_name", "last_name", "email", "display_name")
+DOCUMENT = "search_document"
 TABLE = "staff_staffmember"
 FTS = "staff_search"
 MIN_WORD = 3  # trigrams: shorter words cannot narrow the search
@@ -58,14 +69,16 @@ def _sqlite_statements() -> tuple[str, dict[str, str]]:
     return table, triggers
 
 
-PG_INDEX = "staff_search_document_trgm"
-PG_OLD_INDEXES = ("staff_search_trgm",)  # earlier spellings of the document, dropped
+PG_INDEX = "staff_search_column_trgm"
+# Earlier indexes, dropped: on expressions spelling the document out, computed again for
+# every candidate row.
+PG_OLD_INDEXES = ("staff_search_trgm", "staff_search_document_trgm")
 
 
-class _Document(Func):
+class Document(Func):
     """`UPPER(first_name || ' ' || last_name || ...)`: the columns are NOT NULL, so a plain
-    concatenation (no COALESCE per part) is the document, cheaper to build, to compile and to
-    recheck against the index for every candidate row."""
+    concatenation (no COALESCE per part) is the document. Every function in it is immutable,
+    as a generated column needs."""
 
     template = "UPPER(%(expressions)s)"
     arg_joiner = " || ' ' || "
@@ -73,20 +86,13 @@ class _Document(Func):
 
 
 def document():
-    """The searched columns as one upper-cased text (PostgreSQL's indexed expression)."""
-    return _Document(*(F(col) for col in COLUMNS))
+    """The searched columns as one upper-cased text: `StaffMember.search_document`."""
+    return Document(*(F(col) for col in DOCUMENT_COLUMNS))
 
 
-def _pg_index_sql(conn) -> str:
-    from django.db.models.sql import Query
-
-    from .models import StaffMember
-
-    query = Query(StaffMember, alias_cols=False)
-    compiler = query.get_compiler(connection=conn)
-    sql, params = document().resolve_expression(query).as_sql(compiler, conn)
-    assert not params, params  # the separators are written in the template
-    return f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON {TABLE} USING gin (({sql}) gin_trgm_ops)"
+def _has_document(cursor, conn) -> bool:
+    columns = conn.introspection.get_table_description(cursor, TABLE)
+    return any(col.name == DOCUMENT for col in columns)
 
 
 def ensure_index(conn=None) -> None:
@@ -95,7 +101,12 @@ def ensure_index(conn=None) -> None:
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            cursor.execute(_pg_index_sql(conn))
+            if not _has_document(cursor, conn):
+                return  # an earlier migration: the one adding the column builds the index
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON {TABLE} "
+                f"USING gin ({DOCUMENT} gin_trgm_ops)"
+            )
             for old in PG_OLD_INDEXES:
                 cursor.execute(f"DROP INDEX IF EXISTS {old}")
         elif conn.vendor == "sqlite" and fts5_available(conn):
@@ -152,29 +163,42 @@ def _index_ready() -> bool:
     return cached
 
 
+def _words(q: str) -> list[str]:
+    return [w for w in q.split() if len(w) >= MIN_WORD]
+
+
 def narrow(q: str) -> Q | None:
-    """A condition accepting a superset of the members whose record holds every word of `q`,
-    that the database's search index answers; None when no index can narrow the search (no
-    FTS5 in this SQLite, or no word of three letters or more)."""
-    words = [w for w in q.split() if len(w) >= MIN_WORD]
+    """A condition accepting a superset of the members the search for `q` finds, that the
+    database's search index answers; None when no index can narrow the search (no FTS5 in
+    this SQLite, or no word of three letters or more)."""
+    words = _words(q)
     if not words:
         return None
     if connection.vendor == "postgresql":
         cond = Q()
         for word in words:
-            cond &= Q(_search_document__contains=word.upper())
-        return cond
+            # Upper-cased by the database, as the document is (Python's upper() differs:
+            # "ß" becomes "SS" there, not in the database).
+            cond &= Q(**{f"{DOCUMENT}__contains": Upper(Value(word))})
+        return cond | Q(employee_id__iexact=q)
     if connection.vendor != "sqlite" or not fts5_available() or not _index_ready():
         return None
     match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
     return Q(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [match]))
 
 
-def narrowed(queryset, q: str):
-    """`queryset` limited by `narrow(q)` (unchanged when it cannot narrow)."""
+def narrow_decides(q: str) -> bool:
+    """Whether `narrow(q)` accepts exactly the members the search finds (not a superset):
+    on PostgreSQL, for one word (see the module's docstring)."""
+    return connection.vendor == "postgresql" and len(q.split()) == 1 and bool(_words(q))
+
+
+def searched(queryset, q: str, condition: Q):
+    """`queryset` filtered by the search `condition` for `q`, through the index: narrowed by
+    `narrow(q)`, then the condition, unless the narrowing decides alone."""
     cond = narrow(q)
     if cond is None:
-        return queryset
-    if connection.vendor == "postgresql":
-        queryset = queryset.alias(_search_document=document())
-    return queryset.filter(cond)
+        return queryset.filter(condition)
+    if narrow_decides(q):
+        return queryset.filter(cond)
+    return queryset.filter(cond).filter(condition)
