@@ -5,6 +5,7 @@
 one query).
 """
 
+import functools
 from datetime import timedelta
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
@@ -61,13 +62,15 @@ LIST_RELATED = ("primary_location", "role", "department", "position", "category"
 
 
 def _looked_up(model, ref: str, field: str = "name") -> Subquery:
-    return Subquery(model.objects.filter(pk=OuterRef(ref)).values(field)[:1])
+    return Subquery(model.objects.filter(pk=OuterRef(ref)).order_by().values(field)[:1])
 
 
+@functools.cache
 def _list_names() -> dict:
     """What a list row names, each read by id for the page's rows alone (`<ref>_name`, the
     supervisor's first and last name): a scalar lookup per row, where joining five tables and
-    the supervisor costs PostgreSQL more to plan than to run."""
+    the supervisor costs PostgreSQL more to plan than to run. Made once: a query copies the
+    expressions it is given, never changing them."""
     from clinicorg.directory.models import Department, EmployeeCategory, Location, Position
 
     refs = {
