@@ -1,12 +1,18 @@
-"""`clinicorg token create` prints a token that works against the REST API."""
+"""`clinicorg token create` prints a token that works against the REST API; `token list` shows
+an organization's tokens and their last use; `token revoke` stops one at once."""
 
+from datetime import timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from clinicorg.access.actions import create_role
+from clinicorg.access.actions import create_role, note_token_use
 from clinicorg.access.models import ApiToken
 from clinicorg.core.models import AuditEvent
 from clinicorg.directory import actions as directory
@@ -121,3 +127,101 @@ def test_create_requires_org_and_role(db):
         call_command("token", "create", "--role", "Administrator")
     with pytest.raises(CommandError, match="--role"):
         call_command("token", "create", "--org", "acme")
+
+
+# --- token list, token revoke, and the last use they show ------------------------------------
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("token", *args, stdout=out)
+    return out.getvalue()
+
+
+def line_of(listing: str, token: ApiToken) -> str:
+    (line,) = [row for row in listing.splitlines() if row.split()[0] == str(token.pk)]
+    return line
+
+
+def local(moment, org) -> str:
+    return moment.astimezone(ZoneInfo(org.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def test_the_list_shows_each_token_and_its_last_use_in_the_organizations_zone(acme):
+    acme.org.timezone = "America/Chicago"
+    acme.org.save(update_fields=["timezone"])
+    used_raw = create_token("--org", "acme", "--role", "Administrator", "--name", "EHR sync")
+    create_token("--org", "acme", "--role", "Front Desk", "--name", "Kiosk", "--location", "MAIN")
+    used, idle = ApiToken.objects.get(name="EHR sync"), ApiToken.objects.get(name="Kiosk")
+    assert "never" in line_of(run("list", "--org", "acme"), used)
+
+    assert ApiClient(used_raw).get("/api/v1/locations").status_code == 200
+    used.refresh_from_db()
+    assert used.last_used_at is not None
+    assert abs((timezone.now() - used.last_used_at).total_seconds()) < 60
+
+    listing = run("list", "--org", "acme")
+    assert listing.splitlines()[0].split()[:3] == ["ID", "NAME", "ROLE"]
+    row = line_of(listing, used)
+    assert "EHR sync" in row and "Administrator" in row and " all " in row
+    assert f"{used.hint}…" in row and used_raw not in listing
+    assert local(used.last_used_at, acme.org) in row
+    assert row.split()[-1] == "active"
+    idle_row = line_of(listing, idle)
+    assert "Front Desk" in idle_row and "MAIN" in idle_row and "never" in idle_row
+    assert local(idle.created_at, acme.org) in idle_row
+
+
+def test_a_busy_client_records_its_last_use_once_in_five_minutes(acme):
+    raw = create_token("--org", "acme", "--role", "Administrator")
+    client = ApiClient(raw)
+    client.get("/api/v1/locations")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/v1/locations").status_code == 200
+    assert not [q for q in ctx.captured_queries if q["sql"].upper().startswith("UPDATE")]
+
+    token = ApiToken.objects.get()
+    first = token.last_used_at
+    note_token_use(token, now=first + timedelta(minutes=4))
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    later = first + timedelta(minutes=6)
+    note_token_use(token, now=later)
+    token.refresh_from_db()
+    assert token.last_used_at == later
+
+
+def test_a_revoked_token_is_refused_at_once_and_the_revocation_is_audited(acme):
+    raw = create_token("--org", "acme", "--role", "Administrator", "--name", "EHR sync")
+    token = ApiToken.objects.get()
+    assert ApiClient(raw).get("/api/v1/locations").status_code == 200
+
+    out = run("revoke", str(token.pk), "--org", "acme")
+    assert out.startswith(f"Revoked token {token.pk} (EHR sync)")
+    assert ApiClient(raw).get("/api/v1/locations").status_code == 401
+    event = AuditEvent.objects.get(action="revoke_api_token")
+    assert event.organization_id == acme.org.pk
+    assert event.actor_label == "cli"
+    token.refresh_from_db()
+    assert line_of(run("list", "--org", "acme"), token).endswith(
+        f"revoked {local(token.revoked_at, acme.org)}"
+    )
+
+    again = run("revoke", str(token.pk), "--org", "acme")
+    assert "already revoked" in again
+    assert AuditEvent.objects.filter(action="revoke_api_token").count() == 1
+
+
+def test_a_token_of_another_organization_is_not_found_and_keeps_working(acme, globex):
+    raw = create_token("--org", "globex", "--role", "Administrator")
+    theirs = ApiToken.objects.get(organization=globex.org)
+    with pytest.raises(CommandError, match=rf"No API token {theirs.pk} in acme"):
+        run("revoke", str(theirs.pk), "--org", "acme")
+    assert str(theirs.pk) not in [
+        line.split()[0] for line in run("list", "--org", "acme").split("\n") if line
+    ]
+    assert ApiClient(raw).get("/api/v1/locations").status_code == 200
+
+
+def test_an_organization_without_tokens_says_how_to_make_one(acme):
+    assert "acme has no API tokens (`clinicorg token create`)" in run("list", "--org", "acme")

@@ -2,8 +2,12 @@
 
 A member's role and location access are staff writes: `staff.actions.access`."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from clinicorg.core import audit
@@ -258,8 +262,7 @@ def create_api_token(
 
 
 def revoke_api_token(token: ApiToken, *, actor=None) -> ApiToken:
-    from django.utils import timezone
-
+    """Stop `token` working at once (its next request is refused); audited once."""
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is None:
@@ -273,3 +276,21 @@ def revoke_api_token(token: ApiToken, *, actor=None) -> ApiToken:
                 changes={"revoked_at": [None, token.revoked_at.isoformat()]},
             )
     return token
+
+
+# A token's last use is kept to this resolution: a busy client writes once in that time.
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
+
+
+def note_token_use(token: ApiToken, now=None) -> None:
+    """Record that `token` was used now (`last_used_at`, what an administrator reads to find
+    tokens nobody uses any more), unless it was recorded less than TOKEN_USE_RESOLUTION ago.
+    Not audited: it changes no setting, and the audit log names the token on every write."""
+    now = now or timezone.now()
+    stale = now - TOKEN_USE_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > stale:
+        return
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale)
+    ).update(last_used_at=now)
+    token.last_used_at = now

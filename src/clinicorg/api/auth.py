@@ -1,8 +1,8 @@
 """Bearer-token authentication for the REST API."""
 
-from django.utils import timezone
 from ninja.security import HttpBearer
 
+from clinicorg.access.actions import note_token_use
 from clinicorg.access.models import ApiToken, hash_token
 from clinicorg.security.throttle import BEARER_TOKENS
 
@@ -30,5 +30,5 @@ class BearerToken(HttpBearer):
         if found is None:
             return None
         request.actor = found
-        request.token_used_at = timezone.now()
+        note_token_use(found)
         return found
