@@ -45,6 +45,19 @@ def _overflow(page) -> int | None:
     return wide - window if wide > window else None
 
 
+_SCROLLERS = """() => Array.from(document.querySelectorAll('main *')).filter(el => {
+  const s = getComputedStyle(el);
+  return ['auto', 'scroll'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1
+    && !s.backgroundImage.includes('gradient') && !el.closest('.tabs');
+}).map(el => el.tagName.toLowerCase() + '.' + String(el.className).trim().replace(/ +/g, '.'))"""
+
+
+def _scrollers_without_hint(page) -> list[str]:
+    """Boxes that scroll sideways with nothing to show that more lies beyond the edge (a tab
+    strip shows it by a cut label)."""
+    return page.evaluate(_SCROLLERS)
+
+
 # The staff list page is being rebuilt in parallel (paging, bulk actions); its headers get
 # their scope there.
 def _headers_without_scope(page) -> int:
@@ -80,6 +93,8 @@ def _walk(browser, live_server, demo, viewport, prefix, *, axe=True):
         over = _overflow(page)
         if over:
             failures.append(f"{url}: the page is {over} px wider than the {prefix} screen")
+        for box in _scrollers_without_hint(page):
+            failures.append(f"{url}: {box} scrolls sideways without a hint")
         if not axe:
             continue
         failures += [f"{url}: {v}" for v in _serious_violations(page)]
@@ -208,4 +223,28 @@ def test_the_location_form_shows_every_error_at_once_on_a_phone(browser, live_se
     screenshot(page, "phone-location-form-errors")
     assert not _overflow(page)
     assert not _serious_violations(page)
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, TABLETS[0]], ids=["phone", "tablet"])
+def test_the_role_matrix_keeps_the_permission_names_in_view_scrolled_to_the_last_role(
+    browser, live_server, demo, viewport
+):  # noqa: F811
+    context = browser.new_context(viewport=viewport, base_url=live_server.url)
+    page = context.new_page()
+    page.clinicorg_url = live_server.url
+    log_in(page, _admin(demo))
+    assert page.goto(reverse("web:access_role_list")).status == 200
+    box = page.locator("section.card .table-scroll")
+    assert box.evaluate("el => el.scrollWidth > el.clientWidth"), "the matrix fits: nothing to test"
+    box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    last_role = page.locator("table.role-matrix thead th.role-col").last
+    expect(last_role).to_be_in_viewport()
+    left = box.evaluate("el => el.getBoundingClientRect().left")
+    permission = page.locator("table.role-matrix tbody th", has_text="View appointments")
+    module = page.locator("table.role-matrix tr.module-row th span", has_text="Calendar")
+    for label in (permission, module):
+        assert label.evaluate("el => el.getBoundingClientRect().left") >= left - 1
+        expect(label).to_be_in_viewport()
+    screenshot(page, f"roles-scrolled-{viewport['width']}")
     context.close()

@@ -1,12 +1,24 @@
-"""Template tags of the access area: the access panel on a member's profile."""
+"""Template tags of the access area: the access panel on a member's profile, and permission
+names that wrap between their parts."""
+
+import re
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
 from clinicorg.directory.models import Location
 
 register = template.Library()
+
+
+@register.filter
+def breakable(name: str) -> str:
+    """`name` (a permission such as calendar.view_appointments) allowed to wrap after each dot
+    and underscore, never inside a word, where its column is narrow."""
+    return mark_safe(re.sub(r"([._])", r"\1<wbr>", escape(name)))
 
 
 def access_panel_context(viewer, member) -> dict:
