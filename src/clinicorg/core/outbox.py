@@ -2,7 +2,7 @@
 
 An email the product owes someone is a row written in the transaction that decides it (an
 invitation with its member, a reminder digest with the day's job, an appointment with its
-confirmation), due at once: the row
+confirmation, a password-reset link with the request's audit event), due at once: the row
 carries the outbox fields `next_send_at` (when it is due; while a sender holds it, when that
 sender's lease ends), `send_attempts`, `send_error` and `sent_at`. Each kind of row is
 registered here (`register`) by the app that owns it, from its AppConfig: a kind says which of

@@ -2,20 +2,18 @@
 organization's two-factor requirement, and password reset. Each records its audit event."""
 
 from axes.utils import reset as reset_lockout
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinicorg.access import policy
 from clinicorg.access.catalogue import P
-from clinicorg.core import audit
+from clinicorg.core import audit, outbox
 
 from . import rules
-from .models import SecurityPolicy, TwoFactorRequirement
+from .models import PasswordResetEmail, SecurityPolicy, TwoFactorRequirement
 from .sessions import end_sessions
 
 RECOVERY_CODES = 10
@@ -223,14 +221,12 @@ def request_password_reset(email: str) -> bool:
     the same either way. Answers whether a link was sent (for the tests and the CLI only)."""
     from clinicorg.staff.models import StaffMember
 
-    from .tasks import send_password_reset_email
-
     member = StaffMember.objects.filter(email__iexact=(email or "").strip()).first()
     if not rules.can_reset_password(member):
         return False
-    uid = urlsafe_base64_encode(force_bytes(member.pk))
-    token = default_token_generator.make_token(member)
     with transaction.atomic():
+        # The email leaves through the mail outbox (security.outbox), after the commit.
+        PasswordResetEmail.objects.create(member=member, next_send_at=timezone.now())
         audit.record(
             "request_password_reset",
             actor=None,
@@ -238,7 +234,7 @@ def request_password_reset(email: str) -> bool:
             target=member,
             changes={"password_reset": [None, "link sent"]},
         )
-        transaction.on_commit(lambda: send_password_reset_email.delay(member.pk, uid, token))
+        transaction.on_commit(outbox.kick, robust=True)
     return True
 
 

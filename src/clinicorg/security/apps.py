@@ -8,4 +8,5 @@ class SecurityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import lockout, sessions, two_factor  # noqa: F401  (connect their signals)
+        # Connect their signals; password-reset emails join the mail outbox.
+        from . import lockout, outbox, sessions, two_factor  # noqa: F401
