@@ -5,8 +5,8 @@ queries, serialization or template rendering; no network). Each request asks for
 location, in turn, so one cached page cannot flatter the figures. Queries per request are
 counted in a separate pass, because counting queries slows them.
 
-The search figures (`q=Chen` over the whole organization, its count included) are set
-beside a floor taken in the same run on the same machine: the cheapest request through the
+The search figures (`q=Chen` and `q=Zhou` over the whole organization, the count included) are
+set beside a floor taken in the same run on the same machine: the cheapest request through the
 same stack (one member by id for the API, the empty-result list page for the web), so a
 slow machine reads as a slow floor rather than as a slow search.
 """
@@ -23,7 +23,10 @@ from .seed import seeded
 API_URL = "/api/v1/staff"
 PAGE_URL = "/staff/"
 TARGET_API_P50_MS = 15.0
-SEARCH = "Chen"
+# Two surnames of the seed, each held by about 4 % of the members: one near the start of the
+# alphabet, one at its end (a plan walking the members in name order finds the first soon and
+# the second last).
+SEARCHES = ("Chen", "Zhou")
 TARGET_SEARCH_API_P50_MS = 20.0
 TARGET_SEARCH_PAGE_P50_MS = 60.0
 
@@ -98,12 +101,8 @@ def run(report) -> None:
 
 
 def _search(report, api, web, data, *, requests) -> None:
-    """`q=Chen` across the organization, API page and web page, each beside its floor."""
-
-    def found(response):
-        body = response.json()
-        return None if body.get("items") else f"no member matches q={SEARCH}"
-
+    """Each of SEARCHES across the organization, API page and web page, each beside its
+    floor."""
     floor_api = _bench(
         report,
         "floor API one member",
@@ -111,14 +110,6 @@ def _search(report, api, web, data, *, requests) -> None:
         lambda i: f"{API_URL}/{data.admin_id}",
         requests=requests,
         check=lambda r: None,
-    )
-    search_api = _bench(
-        report,
-        f"search API q={SEARCH}",
-        api.get,
-        lambda i: f"{API_URL}?q={SEARCH}&limit=50",
-        requests=requests,
-        check=found,
     )
     floor_page = _bench(
         report,
@@ -128,27 +119,44 @@ def _search(report, api, web, data, *, requests) -> None:
         requests=requests,
         check=lambda r: None,
     )
-    search_page = _bench(
-        report,
-        f"search page q={SEARCH}",
-        web.get,
-        lambda i: f"{PAGE_URL}?q={SEARCH}",
-        requests=requests,
-        check=lambda r: None if SEARCH.encode() in r.content else f"{SEARCH} not on the page",
-    )
-    for label, search, floor, target in (
-        ("search API target", search_api, floor_api, TARGET_SEARCH_API_P50_MS),
-        ("search page target", search_page, floor_page, TARGET_SEARCH_PAGE_P50_MS),
-    ):
-        if search is None or floor is None:
-            continue
-        report(
-            label,
-            {
-                "p50_target_ms": target,
-                "p50_ms": search["p50_ms"],
-                "floor_p50_ms": floor["p50_ms"],
-                "over_floor_ms": round(search["p50_ms"] - floor["p50_ms"], 2),
-                "met": "yes" if search["p50_ms"] <= target else "NO",
-            },
+    for term in SEARCHES:
+
+        def found(response, term=term):
+            body = response.json()
+            return None if body.get("items") else f"no member matches q={term}"
+
+        def on_page(response, term=term):
+            return None if term.encode() in response.content else f"{term} not on the page"
+
+        search_api = _bench(
+            report,
+            f"search API q={term}",
+            api.get,
+            lambda i, term=term: f"{API_URL}?q={term}&limit=50",
+            requests=requests,
+            check=found,
         )
+        search_page = _bench(
+            report,
+            f"search page q={term}",
+            web.get,
+            lambda i, term=term: f"{PAGE_URL}?q={term}",
+            requests=requests,
+            check=on_page,
+        )
+        for label, search, floor, target in (
+            (f"search API target q={term}", search_api, floor_api, TARGET_SEARCH_API_P50_MS),
+            (f"search page target q={term}", search_page, floor_page, TARGET_SEARCH_PAGE_P50_MS),
+        ):
+            if search is None or floor is None:
+                continue
+            report(
+                label,
+                {
+                    "p50_target_ms": target,
+                    "p50_ms": search["p50_ms"],
+                    "floor_p50_ms": floor["p50_ms"],
+                    "over_floor_ms": round(search["p50_ms"] - floor["p50_ms"], 2),
+                    "met": "yes" if search["p50_ms"] <= target else "NO",
+                },
+            )

@@ -122,3 +122,20 @@ def test_a_search_is_answered_by_the_index(office, admin):
         sql = str(qs.values_list("pk", flat=True).query)
         assert f"{search.FTS} MATCH" in sql, sql
     assert set(emails(qs)) == {"ana.chen@acme.test", "bo@acme.test", "cy@acme.test"}
+
+
+@pytest.mark.parametrize("sort", ["", "-name", "email", "-hire_date", "location", "-role"])
+def test_a_search_through_the_index_keeps_every_order(office, admin, monkeypatch, sort):
+    """The order of an indexed search is written so that no index provides it (the database
+    then sorts what the index finds): the same order as the plain search's."""
+    office.member("ann.chen@acme.test", first_name="Ann", last_name="Chen", hire_date="2020-01-02")
+    office.member("al.chen@acme.test", first_name="Al", last_name="Chen")
+
+    def found():
+        qs = queries.filter_staff(queries.scoped_staff(admin), q="chen", status="all", sort=sort)
+        return emails(qs)
+
+    indexed = found()
+    monkeypatch.setattr(search, "narrow", lambda q: None)
+    assert indexed == found()
+    assert len(indexed) == 5

@@ -235,7 +235,7 @@ def filter_staff(
             return queryset.none()
         if value:
             queryset = queryset.filter(condition(value))
-    return queryset.order_by(*_order(sort))
+    return queryset.order_by(*search.ordering(_order(sort), q))
 
 
 def _scoped_members(actor):

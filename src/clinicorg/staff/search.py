@@ -27,7 +27,7 @@ again after every migrate (apps.py) and rebuilds the table whenever a trigger wa
 from django.db import connection
 from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Upper
+from django.db.models.functions import Coalesce, Upper
 
 # The columns of the SQLite index; PostgreSQL's document holds all but the employee id, which
 # the search matches whole (by the index on the upper-cased id, staff_org_employee_id_ci).
@@ -191,6 +191,29 @@ def narrow_decides(q: str) -> bool:
     """Whether `narrow(q)` accepts exactly the members the search finds (not a superset):
     on PostgreSQL, for one word (see the module's docstring)."""
     return connection.vendor == "postgresql" and len(q.split()) == 1 and bool(_words(q))
+
+
+def ordering(fields, q: str) -> list:
+    """The order of the results of a search for `q` (`fields` as `order_by` takes them).
+
+    When the index narrows the search, each field is ordered as an expression no index holds in
+    order (`COALESCE(f, f)`: the same value, type and collation), so that the database sorts the
+    matches the index finds. Offered a name index instead, either planner walks the
+    organization in name order, testing every member, until it has a page: it judges that walk
+    by matches spread evenly through the alphabet, where a surname's matches sit together at
+    one place in it. At 100,000 members "Zhou" read 96,000 of them (74 ms on PostgreSQL, 33 ms
+    through the API on SQLite) for what the index finds in a few milliseconds."""
+    if narrow(q) is None:
+        return list(fields)
+    order = []
+    for name in fields:
+        column = name.lstrip("-")
+        if column in ("id", "pk"):
+            order.append(name)
+            continue
+        value = Coalesce(F(column), F(column))
+        order.append(value.desc() if name.startswith("-") else value.asc())
+    return order
 
 
 def searched(queryset, q: str, condition: Q):
