@@ -5,12 +5,14 @@ after the link would have expired."""
 
 from datetime import timedelta
 
+import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
 from clinicorg.core import outbox
 from clinicorg.core.tasks import send_outbox
+from clinicorg.security import rules
 from clinicorg.security.models import PasswordResetEmail
 from clinicorg.staff.actions import change_staff_status
 from clinicorg.staff.models import Status
@@ -71,3 +73,17 @@ def test_a_request_older_than_the_links_lifetime_is_not_sent(
     )
     assert send_outbox.run() == 0
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("usable", [True, False])
+def test_the_outbox_and_the_reset_page_hold_one_rule_of_who_may_reset(acme, status, usable):
+    """The outbox's condition (`rules.may_reset_password`) and the pages' check
+    (`rules.can_reset_password`) agree for every status, with and without a password."""
+    member = acme.member(f"{status}-{usable}@acme.test", status=status)
+    if not usable:
+        member.set_unusable_password()
+        member.save(update_fields=["password"])
+    row = PasswordResetEmail.objects.create(member=member, next_send_at=timezone.now())
+    queued = PasswordResetEmail.objects.filter(rules.may_reset_password(), pk=row.pk).exists()
+    assert queued == rules.can_reset_password(member)

@@ -11,15 +11,14 @@ from the moment it leaves, and nothing of it is stored.
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from clinicorg.core import outbox
-from clinicorg.staff.models import SIGN_IN_STATUSES
 
+from . import rules
 from .models import PasswordResetEmail
 
 
@@ -27,11 +26,11 @@ def unsent(now=None):
     """Reset emails the outbox has still to send."""
     now = now or timezone.now()
     return PasswordResetEmail.objects.filter(
+        rules.may_reset_password("member"),
         sent_at__isnull=True,
         next_send_at__isnull=False,
         requested_at__gt=now - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
-        member__status__in=SIGN_IN_STATUSES,
-    ).exclude(member__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    )
 
 
 def _send(row: PasswordResetEmail, connection) -> dict:

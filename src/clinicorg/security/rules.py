@@ -1,7 +1,9 @@
 """The rules of signing in: who must use a second factor, who has one, who may reset a
 password. Every front end (pages, API, CLI) asks these functions, never a copy."""
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django_otp import user_has_device
 
 from .models import SecurityPolicy, TwoFactorRequirement
@@ -51,6 +53,16 @@ def can_reset_password(member) -> bool:
     it: a deactivated or suspended member cannot reset their way back in, and an invited
     member sets a first password through the invitation."""
     return member is not None and member.is_active and member.has_usable_password()
+
+
+def may_reset_password(member: str = "member") -> Q:
+    """`can_reset_password` as a condition on the member reached through the field `member`
+    (a queryset of rows owed to members: the outbox's reset emails)."""
+    from clinicorg.staff.models import SIGN_IN_STATUSES
+
+    return Q(**{f"{member}__status__in": SIGN_IN_STATUSES}) & ~Q(
+        **{f"{member}__password__startswith": UNUSABLE_PASSWORD_PREFIX}
+    )
 
 
 def recovery_codes_left(member) -> int:
