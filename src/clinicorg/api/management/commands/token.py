@@ -14,21 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 from clinicorg.access.actions import create_api_token, revoke_api_token
 from clinicorg.access.models import ApiToken, Role
 from clinicorg.access.system import SystemActor
+from clinicorg.core.cli import organization
 from clinicorg.core.models import Organization
 from clinicorg.directory.models import ActiveStatus, Location
 
 COLUMNS = ("ID", "NAME", "ROLE", "LOCATIONS", "STARTS WITH", "CREATED", "LAST USED", "STATE")
-
-
-def _organization(slug: str) -> Organization:
-    org = Organization.objects.filter(slug=(slug or "").strip()).first()
-    if org is None:
-        slugs = ", ".join(Organization.objects.order_by("slug").values_list("slug", flat=True))
-        raise CommandError(
-            f"No organization with slug {slug!r}. "
-            f"Organizations: {slugs or 'none (run `clinicorg demo`)'}."
-        )
-    return org
 
 
 def _when(moment, zone: ZoneInfo) -> str:
@@ -70,7 +60,7 @@ class Command(BaseCommand):
         revoke.add_argument("--org", required=True, help="Organization slug.")
 
     def handle(self, *args, subcommand, **options):
-        org = _organization(options["org"])
+        org = organization(options["org"])
         if subcommand == "list":
             self.list(org)
         elif subcommand == "revoke":

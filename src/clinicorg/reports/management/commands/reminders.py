@@ -8,6 +8,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from clinicorg.core.cli import organization
 from clinicorg.core.models import Organization
 from clinicorg.reports.actions import send_all_license_reminders
 
@@ -30,9 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand, **options):
         organizations = Organization.objects.all()
         if options["org"]:
-            organizations = organizations.filter(slug=options["org"])
-            if not organizations.exists():
-                raise CommandError(f"No organization with slug {options['org']!r}.")
+            organizations = organizations.filter(pk=organization(options["org"]).pk)
         day = None
         if options["date"]:
             try:

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from clinicorg.access.system import SystemActor
 from clinicorg.core import outbox
+from clinicorg.core.cli import organization
 from clinicorg.core.errors import Conflict
-from clinicorg.core.models import Organization
 from clinicorg.staff.actions import resend_pending_invitations
 from clinicorg.staff.outbox import INVITATIONS
 
@@ -48,9 +48,7 @@ class Command(BaseCommand):
             if left:
                 raise CommandError(f"{left} could not be sent yet; they are retried with back-off.")
             return
-        org = Organization.objects.filter(slug=options["org"]).first()
-        if org is None:
-            raise CommandError(f"No organization with slug {options['org']!r}.")
+        org = organization(options["org"])
         try:
             invited = resend_pending_invitations(actor=SystemActor(org.pk, label="cli"))
         except Conflict as exc:

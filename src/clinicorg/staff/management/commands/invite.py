@@ -6,8 +6,8 @@ from django.db.models import Q
 
 from clinicorg.access.models import Role
 from clinicorg.access.system import SystemActor
+from clinicorg.core.cli import organization
 from clinicorg.core.errors import Conflict, Denied
-from clinicorg.core.models import Organization
 from clinicorg.directory.models import Location
 from clinicorg.staff.actions import invite_staff
 
@@ -33,9 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **o):
-        org = Organization.objects.filter(slug=o["org"]).first()
-        if org is None:
-            raise CommandError(f"No organization with slug {o['org']!r}.")
+        org = organization(o["org"])
         location = Location.objects.filter(organization=org, code__iexact=o["location"]).first()
         if location is None:
             codes = ", ".join(

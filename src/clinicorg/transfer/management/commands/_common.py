@@ -1,21 +1,12 @@
-"""What the import/export commands share: finding the organization, writing the output."""
+"""What the import/export commands share: their actor, writing the output."""
 
 import sys
 from pathlib import Path
-
-from django.core.management.base import CommandError
 
 from clinicorg.access.system import SystemActor
 from clinicorg.core.models import Organization
 
 KINDS = ("staff", "locations")
-
-
-def organization(slug: str) -> Organization:
-    org = Organization.objects.filter(slug=slug).first()
-    if org is None:
-        raise CommandError(f"No organization with slug {slug!r}.")
-    return org
 
 
 def system_actor(org: Organization) -> SystemActor:

@@ -1,10 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from clinicorg.core.cli import organization
 from clinicorg.directory.filters import LOCATION_FILTERS
 from clinicorg.staff.filters import STAFF_FILTERS
 from clinicorg.transfer.exports import export
 
-from ._common import KINDS, format_for, organization, system_actor, write_output
+from ._common import KINDS, format_for, system_actor, write_output
 
 
 class Command(BaseCommand):

@@ -11,10 +11,11 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from clinicorg.core.cli import organization
 from clinicorg.transfer import actions
 from clinicorg.transfer.models import ImportJob, Mode, Phase, State
 
-from ._common import KINDS, organization, system_actor
+from ._common import KINDS, system_actor
 
 PHASE_LABELS = dict(Phase.choices)
 

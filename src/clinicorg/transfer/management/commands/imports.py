@@ -13,11 +13,12 @@ running keep their files; every job keeps its summary and errors.
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from clinicorg.core.cli import organization
 from clinicorg.core.errors import Conflict
 from clinicorg.transfer.actions import purge_import_files, reap_import_jobs, retry_import
 from clinicorg.transfer.models import ImportJob
 
-from ._common import organization, system_actor
+from ._common import system_actor
 
 
 def add_purge_arguments(parser) -> None:

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand
 
+from clinicorg.core.cli import organization
 from clinicorg.transfer.templates import build_template
 
-from ._common import KINDS, format_for, organization, system_actor, write_output
+from ._common import KINDS, format_for, system_actor, write_output
 
 
 class Command(BaseCommand):
