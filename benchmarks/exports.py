@@ -32,11 +32,12 @@ def _timed(call, runs: int) -> dict:
 def run(report) -> None:
     from django.db.models import Prefetch
 
+    from clinicorg.core.cli import organization
     from clinicorg.directory.models import Location
     from clinicorg.staff.filters import staff_for
     from clinicorg.staff.models import TaxonomyAssignment
     from clinicorg.transfer.exports import export
-    from clinicorg.transfer.management.commands._common import organization, system_actor
+    from clinicorg.transfer.management.commands._common import system_actor
 
     seeded()
     runs = int(os.environ.get("BENCH_EXPORT_RUNS", 3))
